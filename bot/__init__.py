@@ -1,0 +1,1 @@
+"""regiebot's Telegram-free core: configuration, search, rules, parsing, reports and the CLI."""

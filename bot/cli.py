@@ -1,0 +1,184 @@
+"""The `regiebot` command: database, knowledge base, export and import (more in later parts)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Callable, Coroutine, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot.config import Settings, get_settings
+from storage.errors import KnowledgeBaseError, StorageError
+from storage.kb import KINDS, load_dir
+from storage.store import Store, describe_url
+from storage.transfer import export_store, import_store
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
+
+
+class CliError(Exception):
+    """A one-line error for the person at the terminal (no traceback)."""
+
+
+# --- sub-commands -----------------------------------------------------------------------------
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
+    """Bring the database schema to the newest migration."""
+    store = await Store.open(settings.database_url, migrate=True, seed_kb=False)
+    await store.close()
+    print(f"database {describe_url(settings.database_url)} is at the newest schema")
+    return 0
+
+
+async def cmd_kb_check(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate a knowledge-base folder and print the counts per kind."""
+    data_dir = Path(args.data) if args.data else settings.kb_dir
+    try:
+        kb = load_dir(data_dir)
+    except KnowledgeBaseError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        n = len(exc.problems)
+        raise CliError(f"{data_dir}: {n} problem{'s' if n != 1 else ''} found") from None
+    counts = kb.counts()
+    width = max(len(k) for k in KINDS)
+    print(f"{data_dir}: valid")
+    for kind in KINDS:
+        print(f"  {kind:<{width}}  {counts[kind]:>5}")
+    cadenced = sum(1 for b in kb.records["bodies"] if b["cadence"])
+    print(f"  {'cadences':<{width}}  {cadenced:>5} bodies with a cadence history")
+    return 0
+
+
+async def cmd_kb_seed(args: argparse.Namespace, settings: Settings) -> int:
+    """Seed (or re-seed) the database from a knowledge-base folder, keeping user data."""
+    data_dir = Path(args.data) if args.data else settings.kb_dir
+    store = await Store.open(settings.database_url, seed_kb=False)
+    try:
+        report = await store.seed_if_changed(data_dir, force=True)
+    finally:
+        await store.close()
+    print(f"seeded from {data_dir}: {report.summary() if report else 'no changes'}")
+    return 0
+
+
+async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the whole store as one JSON object (or write it to --output)."""
+    store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
+    try:
+        async with store.sessions() as session:
+            data = await export_store(session)
+    finally:
+        await store.close()
+    text = json.dumps(data, ensure_ascii=False, indent=args.indent)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    """Load an export file into a database that holds no user data yet."""
+    path = Path(args.file)
+    try:
+        raw = sys.stdin.read() if args.file == "-" else path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CliError(f"cannot read {args.file}: {exc}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise CliError(f"{args.file}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    store = await Store.open(settings.database_url, kb_dir=settings.kb_dir, seed_kb=False)
+    try:
+        async with store.sessions() as session:
+            counts = await import_store(session, data, origin=str(args.file))
+            await session.commit()
+    finally:
+        await store.close()
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    print(f"imported {args.file} into {describe_url(settings.database_url)}: {summary}")
+    return 0
+
+
+# --- parser -----------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="regiebot",
+        description="regiebot: the assistant of the regie sociale economie en werk (W13).",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", metavar="SUBCOMMAND", required=True
+    )
+    p = db.add_parser("upgrade", help="apply all migrations (the bot does this for SQLite)")
+    p.set_defaults(handler=cmd_db_upgrade)
+
+    kb = sub.add_parser("kb", help="the knowledge base in data/").add_subparsers(
+        dest="kb_command", metavar="SUBCOMMAND", required=True
+    )
+    p = kb.add_parser("check", help="validate data/ (or --data DIR) and print counts")
+    p.add_argument("--data", metavar="DIR", help="folder with the same layout as data/")
+    p.set_defaults(handler=cmd_kb_check)
+    p = kb.add_parser("seed", help="re-seed the database from data/ now (user data is kept)")
+    p.add_argument("--data", metavar="DIR", help="folder with the same layout as data/")
+    p.set_defaults(handler=cmd_kb_seed)
+
+    p = sub.add_parser("export", help="the whole store as one JSON object")
+    p.add_argument("--json", action="store_true", default=True, help="JSON output (default)")
+    p.add_argument("--output", "-o", metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
+    p.set_defaults(handler=cmd_export)
+
+    p = sub.add_parser("import", help="load an export file into an empty database")
+    p.add_argument("file", metavar="FILE", help="a file written by `regiebot export --json`")
+    p.set_defaults(handler=cmd_import)
+    return parser
+
+
+def _configure_logging(settings: Settings | None, verbose: bool) -> None:
+    level = "DEBUG" if verbose else (settings.log_level if settings else "WARNING")
+    logging.basicConfig(
+        level=getattr(logging, str(level).upper(), logging.INFO) if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    for noisy in ("httpx", "apscheduler", "aiosqlite", "alembic.runtime.migration"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err.get("loc", ())) or "configuration"
+        print(f"regiebot: error: invalid setting {where}: {err.get('msg')}", file=sys.stderr)
+        return 2
+    _configure_logging(settings, args.verbose)
+    handler: Handler = args.handler
+    try:
+        return asyncio.run(handler(args, settings))
+    except (CliError, StorageError) as exc:
+        print(f"regiebot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Configuration from the environment and an optional regiebot.toml (pydantic-settings)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_KB_DIR = REPO_ROOT / "data"
+
+
+def default_database_url() -> str:
+    """An SQLite file in the user's data directory (e.g. ~/.local/share/regiebot on Linux)."""
+    return f"sqlite+aiosqlite:///{Path(user_data_dir('regiebot')) / 'regiebot.sqlite3'}"
+
+
+def _config_file() -> Path:
+    return Path(os.environ.get("REGIEBOT_CONFIG", "regiebot.toml"))
+
+
+def _id_list(value: object) -> list[int]:
+    if value is None or value == "":
+        return []
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, str):
+        items: list[object] = [v for v in value.replace(";", ",").split(",") if v.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError("expected comma-separated Telegram user ids")
+    try:
+        return [int(str(v).strip()) for v in items]
+    except ValueError:
+        raise ValueError("expected comma-separated Telegram user ids (numbers)") from None
+
+
+class Settings(BaseSettings):
+    """Every setting, with the environment variable that sets it."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    telegram_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BOT_TOKEN", "telegram_bot_token")
+    )
+    telegram_base_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("TELEGRAM_BASE_URL", "telegram_base_url")
+    )
+    database_url: str = Field(
+        default_factory=default_database_url,
+        validation_alias=AliasChoices("DATABASE_URL", "database_url"),
+    )
+    allowed_users: Annotated[list[int], NoDecode] = Field(
+        default_factory=list,
+        validation_alias=AliasChoices("REGIEBOT_ALLOWED_USERS", "allowed_users"),
+    )
+    admins: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, validation_alias=AliasChoices("REGIEBOT_ADMINS", "admins")
+    )
+    timezone: str = Field(
+        default="Europe/Brussels", validation_alias=AliasChoices("REGIEBOT_TIMEZONE", "timezone")
+    )
+    log_level: str = Field(
+        default="INFO", validation_alias=AliasChoices("REGIEBOT_LOG_LEVEL", "log_level")
+    )
+    kb_dir: Path = Field(
+        default=DEFAULT_KB_DIR, validation_alias=AliasChoices("REGIEBOT_KB_DIR", "kb_dir")
+    )
+
+    @field_validator("allowed_users", "admins", mode="before")
+    @classmethod
+    def _parse_ids(cls, value: object) -> list[int]:
+        return _id_list(value)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over regiebot.toml, which wins over the defaults.
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_config_file()),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, sessions, migrations, the data/ loader and export/import."""

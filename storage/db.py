@@ -1,0 +1,121 @@
+"""Engine, sessions and schema upgrades for SQLite (embedded default) and PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from storage.errors import StorageError
+
+logger = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(raw: str) -> URL:
+    """Accept the URLs people write (postgres://, sqlite:///x) and pick the async driver."""
+    try:
+        url = make_url(raw.strip())
+    except ArgumentError as exc:
+        raise StorageError(f"DATABASE_URL is not a valid database URL: {exc}") from None
+    backend = url.get_backend_name()
+    if backend in ("postgres", "postgresql"):
+        return url.set(drivername="postgresql+asyncpg")
+    if backend == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    raise StorageError(
+        f"DATABASE_URL uses '{url.drivername}'; regiebot supports sqlite and postgresql"
+    )
+
+
+def is_sqlite(url: URL) -> bool:
+    return url.get_backend_name() == "sqlite"
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers run beside the writer; FULL makes a commit survive power loss (with
+    # NORMAL a committed entry can roll back); busy_timeout waits instead of failing at once.
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(raw_url: str) -> AsyncEngine:
+    """Create the one engine of the process; makes the SQLite file's folder if needed."""
+    url = normalise_url(raw_url)
+    kwargs: dict[str, Any] = {}
+    if is_sqlite(url):
+        if url.database and url.database != ":memory:":
+            Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs["pool_pre_ping"] = True
+    engine = create_async_engine(url, **kwargs)
+    if is_sqlite(url):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def unit_of_work(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """One session per request; rolls back on any error, the caller commits explicitly."""
+    async with sessions() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+def _alembic_config(connection: Connection | None = None) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade_sync(connection: Connection) -> None:
+    from alembic import command
+
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _current_and_head_sync(connection: Connection) -> tuple[str | None, str | None]:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return current, head
+
+
+async def upgrade(engine: AsyncEngine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    async with engine.begin() as conn:
+        await conn.run_sync(_upgrade_sync)
+
+
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    async with engine.connect() as conn:
+        current, head = await conn.run_sync(_current_and_head_sync)
+    return current == head

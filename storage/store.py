@@ -1,0 +1,92 @@
+"""Open the store: engine, schema check or upgrade, and seeding from data/ when it changed."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.db import (
+    is_sqlite,
+    make_engine,
+    make_sessionmaker,
+    normalise_url,
+    schema_is_current,
+    upgrade,
+)
+from storage.errors import StorageError
+from storage.kb import fingerprint_dir, load_dir
+from storage.seed import FINGERPRINT_KEY, IMPORTED, SeedReport, get_meta, seed
+
+logger = logging.getLogger(__name__)
+
+
+def describe_url(raw_url: str) -> str:
+    """The URL without its password, fit for messages and logs."""
+    try:
+        return normalise_url(raw_url).render_as_string(hide_password=True)
+    except StorageError:
+        return "(invalid URL)"
+
+
+def _unreachable(raw_url: str, exc: BaseException) -> StorageError:
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return StorageError(f"cannot use the database {describe_url(raw_url)}: {reason}")
+
+
+@dataclass
+class Store:
+    """The one engine and session factory of a process."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    url: str
+
+    @classmethod
+    async def open(
+        cls,
+        database_url: str,
+        *,
+        kb_dir: Path | None = None,
+        migrate: bool | None = None,
+        seed_kb: bool = True,
+    ) -> Store:
+        """Open, upgrade (SQLite by default) or check the schema, and seed from kb_dir."""
+        engine = make_engine(database_url)
+        store = cls(engine=engine, sessions=make_sessionmaker(engine), url=database_url)
+        try:
+            if migrate if migrate is not None else is_sqlite(normalise_url(database_url)):
+                await upgrade(engine)
+            elif not await schema_is_current(engine):
+                raise StorageError(
+                    f"the database {describe_url(database_url)} is not at the current schema: "
+                    "run `regiebot db upgrade`"
+                )
+            if seed_kb and kb_dir is not None:
+                await store.seed_if_changed(kb_dir)
+        except (OperationalError, DBAPIError, OSError) as exc:
+            await engine.dispose()
+            raise _unreachable(database_url, exc) from None
+        except BaseException:
+            await engine.dispose()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+    async def seed_if_changed(self, kb_dir: Path, *, force: bool = False) -> SeedReport | None:
+        """Seed from kb_dir when its files changed since the last seed (or when forced)."""
+        fingerprint = fingerprint_dir(kb_dir)
+        async with self.sessions() as session:
+            stored = await get_meta(session, FINGERPRINT_KEY)
+            if not force and (stored == fingerprint or stored == IMPORTED):
+                return None
+            kb = load_dir(kb_dir)
+            report = await seed(session, kb, fingerprint=fingerprint)
+            await session.commit()
+        logger.info("knowledge base seeded from %s: %s", kb_dir, report.summary())
+        return report
