@@ -81,7 +81,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
     text = json.dumps(data, ensure_ascii=False, indent=args.indent)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        await asyncio.to_thread(Path(args.output).write_text, text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
     return 0
@@ -91,7 +91,11 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load an export file into a database that holds no user data yet."""
     path = Path(args.file)
     try:
-        raw = sys.stdin.read() if args.file == "-" else path.read_text(encoding="utf-8")
+        raw = (
+            sys.stdin.read()
+            if args.file == "-"
+            else await asyncio.to_thread(path.read_text, encoding="utf-8")
+        )
     except (OSError, UnicodeDecodeError) as exc:
         raise CliError(f"cannot read {args.file}: {exc}") from None
     try:

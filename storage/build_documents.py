@@ -35,7 +35,7 @@ def _clean(line: str) -> str:
 def _is_heading(line: str, next_line: str | None) -> bool:
     if re.match(r"^- [^.]{3,80}:$", line):  # "- ROSE-actiegroep:" opens a sub-item
         return True
-    if ":" in line and not _NUMBERED_HEADING.match(line) or line.startswith(("W13 (", "- ")):
+    if (":" in line and not _NUMBERED_HEADING.match(line)) or line.startswith(("W13 (", "- ")):
         return False
     numbered = _NUMBERED_HEADING.match(line) is not None
     if (len(line) > 90 or _SENTENCE_END.search(line)) and not numbered:
@@ -86,8 +86,10 @@ def paragraphs(text: str) -> list[tuple[str | None, str]]:
             out += [(heading, p) for p in _split_long(current)]
             current = line
         else:
-            joined = current[:-1] + line if current.endswith("-") and line[:1].islower() else (
-                f"{current} {line}" if current else line
+            joined = (
+                current[:-1] + line
+                if current.endswith("-") and line[:1].islower()
+                else (f"{current} {line}" if current else line)
             )
             current = joined
     if current:

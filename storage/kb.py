@@ -17,6 +17,9 @@ import yaml
 from storage.errors import KnowledgeBaseError
 from storage.models import BODY_ROLES
 
+# libyaml's C loader is ~10x faster than the pure-Python one; both are safe loaders.
+_YamlLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 KINDS = ("plans", "themes", "partners", "bodies", "actions", "documents")
 DOCUMENT_SOURCES = ("jaarverslag-2021", "jaarverslag-2022")
 PARTNER_KINDS = (
@@ -150,7 +153,7 @@ def _read_yaml(path: Path, shown: str) -> Any:
     except (OSError, UnicodeDecodeError) as exc:
         raise KnowledgeBaseError([f"{shown}: cannot read file: {exc}"]) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YamlLoader)  # a safe loader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -280,7 +283,9 @@ def validate(raws: list[_Raw], problems: _Problems | None = None) -> KnowledgeBa
             continue
         key = (raw.kind, rec["id"])
         if key in origins:
-            problems.add(raw.origin, raw.kind, rec["id"], "id", f"duplicate id (also in {origins[key]})")
+            problems.add(
+                raw.origin, raw.kind, rec["id"], "id", f"duplicate id (also in {origins[key]})"
+            )
             continue
         origins[key] = raw.origin
         records[raw.kind].append(rec)
@@ -519,7 +524,10 @@ def _check_references(
         for cad in rec["cadence"]:
             if cad["source"] not in sources:
                 problems.add(
-                    origins[("bodies", rec["id"])], "bodies", rec["id"], "cadence",
+                    origins[("bodies", rec["id"])],
+                    "bodies",
+                    rec["id"],
+                    "cadence",
                     f"unknown source '{cad['source']}'",
                 )
     for rec in kb.records["actions"]:
@@ -528,8 +536,13 @@ def _check_references(
         if plan is None:
             problems.add(origin, "actions", rec["id"], "id", f"unknown plan '{rec['plan']}'")
         elif rec["section"] and rec["section"] not in {s["id"] for s in plan["sections"]}:
-            problems.add(origin, "actions", rec["id"], "section",
-                         f"unknown section '{rec['section']}' of plan '{plan['id']}'")
+            problems.add(
+                origin,
+                "actions",
+                rec["id"],
+                "section",
+                f"unknown section '{rec['section']}' of plan '{plan['id']}'",
+            )
         check("actions", rec, "partners", partners, "partner")
         check("actions", rec, "themes", themes, "theme")
         check("actions", rec, "bodies", bodies, "body")

@@ -8,10 +8,11 @@ logged (members, meetings, signals, the audit log) is never touched.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, exists, select, text
+from sqlalchemy import ColumnElement, delete, exists, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -54,9 +55,7 @@ class SeedReport:
 
     @property
     def changed(self) -> bool:
-        return any(
-            sum(d.values()) for d in (self.added, self.updated, self.removed, self.retired)
-        )
+        return any(sum(d.values()) for d in (self.added, self.updated, self.removed, self.retired))
 
     def summary(self) -> str:
         parts = []
@@ -87,7 +86,7 @@ async def set_meta(session: AsyncSession, key: str, value: str) -> None:
 
 
 async def _lock(session: AsyncSession) -> None:
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEED_LOCK})
 
 
@@ -101,7 +100,7 @@ def _assign(obj: Any, values: dict[str, Any]) -> bool:
 
 
 def _same_ids(current: list[Any], wanted: list[Any]) -> bool:
-    return [o.id for o in current] == [o.id for o in wanted]
+    return sorted(o.id for o in current) == sorted(o.id for o in wanted)
 
 
 class _Seeder:
@@ -135,59 +134,123 @@ class _Seeder:
         recs = self.kb.records
         themes = await self._existing(Theme)
         for r in recs["themes"]:
-            await self._upsert("themes", Theme, themes, r["id"], {
-                "name": r["name"], "description": r["description"],
-                "synonyms": r["synonyms"], "retired": False,
-            })
+            await self._upsert(
+                "themes",
+                Theme,
+                themes,
+                r["id"],
+                {
+                    "name": r["name"],
+                    "description": r["description"],
+                    "synonyms": r["synonyms"],
+                    "retired": False,
+                },
+            )
         partners = await self._existing(Partner, selectinload(Partner.themes))
         for r in recs["partners"]:
-            obj = await self._upsert("partners", Partner, partners, r["id"], {
-                "name": r["name"], "kind": r["kind"], "description": r["description"],
-                "note": r["note"], "aliases": r["aliases"], "retired": False,
-            })
+            obj = await self._upsert(
+                "partners",
+                Partner,
+                partners,
+                r["id"],
+                {
+                    "name": r["name"],
+                    "kind": r["kind"],
+                    "description": r["description"],
+                    "note": r["note"],
+                    "aliases": r["aliases"],
+                    "retired": False,
+                },
+            )
             await self._links("partners", obj, "themes", [themes[t] for t in r["themes"]])
         plans = await self._existing(Plan)
         for r in recs["plans"]:
-            await self._upsert("plans", Plan, plans, r["id"], {
-                "title": r["title"], "period_from": r["period"][0], "period_to": r["period"][1],
-                "seed": r["seed"], "sections": r["sections"],
-            })
+            await self._upsert(
+                "plans",
+                Plan,
+                plans,
+                r["id"],
+                {
+                    "title": r["title"],
+                    "period_from": r["period"][0],
+                    "period_to": r["period"][1],
+                    "seed": r["seed"],
+                    "sections": r["sections"],
+                },
+            )
         bodies = await self._existing(
-            Body, selectinload(Body.partners), selectinload(Body.themes),
+            Body,
+            selectinload(Body.partners),
+            selectinload(Body.themes),
             selectinload(Body.cadences),
         )
         for r in recs["bodies"]:
-            obj = await self._upsert("bodies", Body, bodies, r["id"], {
-                "name": r["name"], "role": r["role"], "role_text": r["role_text"],
-                "description": r["description"], "organiser_id": r["organiser"],
-                "active_from": r["active"]["from"], "active_until": r["active"]["until"],
-                "grace_days": r["grace_days"], "aliases": r["aliases"],
-                "sources": r["sources"], "retired": False,
-            })
+            obj = await self._upsert(
+                "bodies",
+                Body,
+                bodies,
+                r["id"],
+                {
+                    "name": r["name"],
+                    "role": r["role"],
+                    "role_text": r["role_text"],
+                    "description": r["description"],
+                    "organiser_id": r["organiser"],
+                    "active_from": r["active"]["from"],
+                    "active_until": r["active"]["until"],
+                    "grace_days": r["grace_days"],
+                    "aliases": r["aliases"],
+                    "sources": r["sources"],
+                    "retired": False,
+                },
+            )
             await self._links("bodies", obj, "partners", [partners[p] for p in r["partners"]])
             await self._links("bodies", obj, "themes", [themes[t] for t in r["themes"]])
             await self._cadence(obj, r["cadence"])
         await self.session.flush()
         actions = await self._existing(
-            Action, selectinload(Action.partners), selectinload(Action.themes),
+            Action,
+            selectinload(Action.partners),
+            selectinload(Action.themes),
             selectinload(Action.bodies),
         )
         for r in recs["actions"]:
-            obj = await self._upsert("actions", Action, actions, r["id"], {
-                "plan_id": r["plan"], "code": r["code"], "title": r["title"],
-                "section": r["section"], "description": r["description"],
-                "trekker": r["trekker"], "partners_text": r["partners_text"],
-                "timing": r["timing"], "werkjaren": r["werkjaren"], "source": r["source"],
-            })
+            obj = await self._upsert(
+                "actions",
+                Action,
+                actions,
+                r["id"],
+                {
+                    "plan_id": r["plan"],
+                    "code": r["code"],
+                    "title": r["title"],
+                    "section": r["section"],
+                    "description": r["description"],
+                    "trekker": r["trekker"],
+                    "partners_text": r["partners_text"],
+                    "timing": r["timing"],
+                    "werkjaren": r["werkjaren"],
+                    "source": r["source"],
+                },
+            )
             await self._links("actions", obj, "partners", [partners[p] for p in r["partners"]])
             await self._links("actions", obj, "themes", [themes[t] for t in r["themes"]])
             await self._links("actions", obj, "bodies", [bodies[b] for b in r["bodies"]])
         documents = await self._existing(Document)
         for r in recs["documents"]:
-            await self._upsert("documents", Document, documents, r["id"], {
-                "source": r["source"], "year": r["year"], "heading": r["heading"],
-                "text": r["text"], "position": r["position"],
-            })
+            await self._upsert(
+                "documents",
+                Document,
+                documents,
+                r["id"],
+                {
+                    "source": r["source"],
+                    "year": r["year"],
+                    "heading": r["heading"],
+                    "text": r["text"],
+                    "position": r["position"],
+                },
+            )
         await self.session.flush()
         await self._remove_missing(actions, documents, plans, bodies, partners, themes)
         await self.session.flush()
@@ -215,9 +278,15 @@ class _Seeder:
             Cadence(from_year=f, per_year=n, source=s, text=t) for f, n, s, t in target
         ]
 
-    async def _remove_missing(self, actions: dict[str, Any], documents: dict[str, Any],
-                              plans: dict[str, Any], bodies: dict[str, Any],
-                              partners: dict[str, Any], themes: dict[str, Any]) -> None:
+    async def _remove_missing(
+        self,
+        actions: dict[str, Any],
+        documents: dict[str, Any],
+        plans: dict[str, Any],
+        bodies: dict[str, Any],
+        partners: dict[str, Any],
+        themes: dict[str, Any],
+    ) -> None:
         recs = self.kb.records
         for kind, existing in (("actions", actions), ("documents", documents)):
             wanted = {r["id"] for r in recs[kind]}
@@ -230,11 +299,14 @@ class _Seeder:
             if rec_id not in {r["id"] for r in recs["plans"]}:
                 await self.session.delete(obj)
                 self._count(self.report.removed, "plans")
-        in_use = {
-            "bodies": lambda i: exists().where((Meeting.body_id == i) | (Signal.source_body_id == i)),
-            "partners": lambda i: exists().where(
-                (MeetingAttendee.partner_id == i) | (Signal.source_partner_id == i)
-                | (Body.organiser_id == i)
+        in_use: dict[str, Callable[[str], ColumnElement[bool]]] = {
+            "bodies": lambda i: (
+                exists().where(Meeting.body_id == i) | exists().where(Signal.source_body_id == i)
+            ),
+            "partners": lambda i: (
+                exists().where(MeetingAttendee.partner_id == i)
+                | exists().where(Signal.source_partner_id == i)
+                | exists().where(Body.organiser_id == i)
             ),
             "themes": lambda i: exists().where(SignalTheme.theme_id == i),
         }
@@ -243,7 +315,7 @@ class _Seeder:
             for rec_id, obj in list(existing.items()):
                 if rec_id in wanted or obj.retired:
                     continue
-                if await self.session.scalar(select(in_use[kind](rec_id))):
+                if await self.session.scalar(select(literal(1)).where(in_use[kind](rec_id))):
                     obj.retired = True
                     self._count(self.report.retired, kind)
                 else:

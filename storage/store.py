@@ -83,7 +83,7 @@ class Store:
         fingerprint = fingerprint_dir(kb_dir)
         async with self.sessions() as session:
             stored = await get_meta(session, FINGERPRINT_KEY)
-            if not force and (stored == fingerprint or stored == IMPORTED):
+            if not force and (stored in (fingerprint, IMPORTED)):
                 return None
             kb = load_dir(kb_dir)
             report = await seed(session, kb, fingerprint=fingerprint)

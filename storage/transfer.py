@@ -196,8 +196,12 @@ async def export_store(session: AsyncSession) -> dict[str, Any]:
                 "active": {"from": b.active_from, "until": b.active_until},
                 "grace_days": b.grace_days,
                 "cadence": [
-                    {"from": c.from_year, "per_year": c.per_year, "source": c.source,
-                     "text": c.text}
+                    {
+                        "from": c.from_year,
+                        "per_year": c.per_year,
+                        "source": c.source,
+                        "text": c.text,
+                    }
                     for c in b.cadences
                 ],
                 "sources": list(b.sources or []),
@@ -271,7 +275,7 @@ class _Reader:
             f"{self.origin}: {self.kind[:-1]} {self.rec.get('id')!r}, field '{fld}': {msg}"
         )
 
-    def int(self, fld: str, *, optional: bool = False) -> int | None:
+    def integer(self, fld: str, *, optional: bool = False) -> int | None:
         value = self.rec.get(fld)
         if value is None and optional:
             return None
@@ -279,7 +283,7 @@ class _Reader:
             raise self.fail(fld, "must be a whole number")
         return value
 
-    def str(self, fld: str, *, optional: bool = False) -> str | None:
+    def text(self, fld: str, *, optional: bool = False) -> str | None:
         value = self.rec.get(fld)
         if value is None and optional:
             return None
@@ -358,12 +362,12 @@ async def import_store(session: AsyncSession, data: Any, *, origin: str) -> dict
     }
     for kind, model in (("themes", Theme), ("partners", Partner), ("bodies", Body)):
         for rec_id in retired[kind]:
-            obj = await session.get(model, rec_id)
+            obj: Any = await session.get(model, rec_id)
             if obj is not None:
                 obj.retired = True
     await set_meta(session, FINGERPRINT_KEY, IMPORTED)
     bodies, partners, themes = kb.ids("bodies"), kb.ids("partners"), kb.ids("themes")
-    counts = {k: 0 for k in USER_KINDS}
+    counts = dict.fromkeys(USER_KINDS, 0)
     for kind in USER_KINDS:
         items = data.get(kind) or []
         if not isinstance(items, list):
@@ -383,8 +387,10 @@ def _user_record(
 ) -> Any:
     if kind == "members":
         return Member(
-            telegram_id=r.int("id"), name=r.str("name", optional=True),
-            role=r.choice("role", MEMBER_ROLES), added_by=r.int("added_by", optional=True),
+            telegram_id=r.integer("id"),
+            name=r.text("name", optional=True),
+            role=r.choice("role", MEMBER_ROLES),
+            added_by=r.integer("added_by", optional=True),
             created_at=r.ts("created_at") or dt.datetime.now(dt.UTC),
         )
     if kind == "meetings":
@@ -394,34 +400,45 @@ def _user_record(
             if p not in partners:
                 raise r.fail("attendees", f"unknown partner '{p}'")
         return Meeting(
-            id=r.int("id"), body_id=r.rec["body"], date=r.date("date"),
-            status=r.choice("status", MEETING_STATUSES), topics=r.strs("topics"),
-            notes=r.str("notes", optional=True), logged_by=r.int("logged_by", optional=True),
+            id=r.integer("id"),
+            body_id=r.rec["body"],
+            date=r.date("date"),
+            status=r.choice("status", MEETING_STATUSES),
+            topics=r.strs("topics"),
+            notes=r.text("notes", optional=True),
+            logged_by=r.integer("logged_by", optional=True),
             created_at=r.ts("created_at") or dt.datetime.now(dt.UTC),
             updated_at=r.ts("updated_at"),
-            source_chat_id=r.int("source_chat_id", optional=True),
-            source_message_id=r.int("source_message_id", optional=True),
+            source_chat_id=r.integer("source_chat_id", optional=True),
+            source_message_id=r.integer("source_message_id", optional=True),
         )
     if kind == "signals":
         for t in r.strs("themes"):
             if t not in themes:
                 raise r.fail("themes", f"unknown theme '{t}'")
         return Signal(
-            id=r.int("id"), text=r.str("text"), date=r.date("date"),
+            id=r.integer("id"),
+            text=r.text("text"),
+            date=r.date("date"),
             source_body_id=r.ref("source_body", bodies, "body"),
             source_partner_id=r.ref("source_partner", partners, "partner"),
-            addressee=r.str("addressee", optional=True),
+            addressee=r.text("addressee", optional=True),
             status=r.choice("status", SIGNAL_STATUSES),
-            logged_by=r.int("logged_by", optional=True),
+            logged_by=r.integer("logged_by", optional=True),
             created_at=r.ts("created_at") or dt.datetime.now(dt.UTC),
             updated_at=r.ts("updated_at"),
-            source_chat_id=r.int("source_chat_id", optional=True),
-            source_message_id=r.int("source_message_id", optional=True),
+            source_chat_id=r.integer("source_chat_id", optional=True),
+            source_message_id=r.integer("source_message_id", optional=True),
         )
     return AuditEntry(
-        id=r.int("id"), at=r.ts("at") or dt.datetime.now(dt.UTC),
-        actor=r.int("actor", optional=True), action=r.str("action"), entity=r.str("entity"),
-        entity_id=str(r.rec.get("entity_id")), before=r.obj("before"), after=r.obj("after"),
+        id=r.integer("id"),
+        at=r.ts("at") or dt.datetime.now(dt.UTC),
+        actor=r.integer("actor", optional=True),
+        action=r.text("action"),
+        entity=r.text("entity"),
+        entity_id=str(r.rec.get("entity_id")),
+        before=r.obj("before"),
+        after=r.obj("after"),
     )
 
 
@@ -441,7 +458,7 @@ async def _attach_links(
 
 async def _reset_sequences(session: AsyncSession) -> None:
     # Rows were inserted with explicit ids; PostgreSQL's sequences must move past them.
-    if session.bind.dialect.name != "postgresql":
+    if session.get_bind().dialect.name != "postgresql":
         return
     for table in ("meetings", "signals", "audit_log"):
         await session.execute(

@@ -24,9 +24,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    from storage.db import make_engine
-
     from bot.config import get_settings
+    from storage.db import make_engine
 
     engine = make_engine(os.environ.get("DATABASE_URL") or get_settings().database_url)
     async with engine.begin() as conn:
