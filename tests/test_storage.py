@@ -220,3 +220,22 @@ async def test_an_import_file_of_the_wrong_shape_is_refused_and_nothing_is_writt
             assert await session.scalar(select(func.count()).select_from(Meeting)) == 0
     finally:
         await other.close()
+
+
+async def test_migration_stairway_upgrade_downgrade_upgrade(database_url: str) -> None:
+    from alembic import command
+
+    from storage.db import _alembic_config
+
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(_alembic_config(c), "head"))
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda c: command.downgrade(_alembic_config(c), "base"))
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+        assert not set(Base.metadata.tables) & tables
+        await upgrade(engine)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,463 @@
+"""What users add: meetings, signals and members, each change written to the audit log.
+
+Functions take the session of the caller's unit of work and never commit: the caller commits
+once, so an entry and its audit row are stored together or not at all. A Telegram message
+stores at most one entry (unique source chat and message id); logging the same message again
+returns the entry stored the first time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from storage.errors import StorageError
+from storage.models import (
+    MEETING_STATUSES,
+    SIGNAL_STATUSES,
+    AuditEntry,
+    Body,
+    Meeting,
+    Member,
+    Partner,
+    Signal,
+    Theme,
+)
+from storage.transfer import meeting_dict, signal_dict
+
+
+class EntryError(StorageError):
+    """A request about user data that cannot be carried out; the text is Dutch, for the user."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an entry came from: who sent it, in which chat, as which message."""
+
+    user_id: int | None
+    chat_id: int | None = None
+    message_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An entry as stored, and whether this call created it or found it from before."""
+
+    entity: str
+    id: int
+    record: dict[str, Any]
+    created: bool
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _audit(
+    session: AsyncSession,
+    *,
+    actor: int | None,
+    action: str,
+    entity: str,
+    entity_id: int | str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    session.add(
+        AuditEntry(
+            actor=actor,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            before=before,
+            after=after,
+        )
+    )
+
+
+async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.scalar(
+        select(Meeting)
+        .options(selectinload(Meeting.attendees), selectinload(Meeting.body))
+        .where(Meeting.id == meeting_id)
+    )
+
+
+async def _signal(session: AsyncSession, signal_id: int) -> Signal | None:
+    return await session.scalar(
+        select(Signal).options(selectinload(Signal.themes)).where(Signal.id == signal_id)
+    )
+
+
+async def _partners(session: AsyncSession, ids: list[str]) -> list[Partner]:
+    if not ids:
+        return []
+    found = (await session.scalars(select(Partner).where(Partner.id.in_(ids)))).all()
+    missing = sorted(set(ids) - {p.id for p in found})
+    if missing:
+        raise EntryError(f"Onbekende partner: {', '.join(missing)}.")
+    return list(found)
+
+
+async def _themes(session: AsyncSession, ids: list[str]) -> list[Theme]:
+    if not ids:
+        return []
+    found = (await session.scalars(select(Theme).where(Theme.id.in_(ids)))).all()
+    missing = sorted(set(ids) - {t.id for t in found})
+    if missing:
+        raise EntryError(f"Onbekend thema: {', '.join(missing)}.")
+    return list(found)
+
+
+def _clean_topics(topics: list[str]) -> list[str]:
+    seen: list[str] = []
+    for topic in topics:
+        text = " ".join(topic.split())[:500]
+        if text and text.casefold() not in {t.casefold() for t in seen}:
+            seen.append(text)
+    return seen[:50]
+
+
+# --- meetings ---------------------------------------------------------------------------------
+
+
+async def log_meeting(
+    session: AsyncSession,
+    *,
+    body_id: str,
+    date: dt.date,
+    status: str,
+    topics: list[str],
+    source: Source,
+    notes: str | None = None,
+    attendees: list[str] | None = None,
+) -> Stored:
+    """Store a meeting (or return the one this message stored before)."""
+    if source.chat_id is not None and source.message_id is not None:
+        existing = await session.scalar(
+            select(Meeting.id).where(
+                Meeting.source_chat_id == source.chat_id,
+                Meeting.source_message_id == source.message_id,
+            )
+        )
+        if existing is not None:
+            meeting = await _meeting(session, existing)
+            assert meeting is not None
+            return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
+    if status not in MEETING_STATUSES:
+        raise EntryError(f"Onbekende status '{status}'.")
+    body = await session.get(Body, body_id)
+    if body is None or body.retired:
+        raise EntryError("Dat overlegorgaan bestaat niet (meer).")
+    meeting = Meeting(
+        body_id=body_id,
+        date=date,
+        status=status,
+        topics=_clean_topics(topics),
+        notes=(notes or "").strip()[:4000] or None,
+        logged_by=source.user_id,
+        source_chat_id=source.chat_id,
+        source_message_id=source.message_id,
+    )
+    meeting.attendees = await _partners(session, attendees or [])
+    session.add(meeting)
+    await session.flush()
+    stored = await _meeting(session, meeting.id)
+    assert stored is not None
+    record = meeting_dict(stored)
+    _audit(
+        session,
+        actor=source.user_id,
+        action="create",
+        entity="meeting",
+        entity_id=meeting.id,
+        before=None,
+        after=record,
+    )
+    return Stored("meeting", meeting.id, record, created=True)
+
+
+MEETING_FIELDS = ("body_id", "date", "status", "topics", "notes", "attendees")
+
+
+async def update_meeting(
+    session: AsyncSession, meeting_id: int, *, actor: int | None, **changes: Any
+) -> Stored:
+    """Change fields of a meeting (body_id, date, status, topics, notes, attendees)."""
+    meeting = await _meeting(session, meeting_id)
+    if meeting is None:
+        raise EntryError(f"Vergadering {meeting_id} bestaat niet (meer).")
+    unknown = set(changes) - set(MEETING_FIELDS)
+    if unknown:
+        raise EntryError(f"Onbekend veld: {', '.join(sorted(unknown))}.")
+    before = meeting_dict(meeting)
+    if "status" in changes and changes["status"] not in MEETING_STATUSES:
+        raise EntryError(f"Onbekende status '{changes['status']}'.")
+    if "body_id" in changes:
+        body = await session.get(Body, changes["body_id"])
+        if body is None or body.retired:
+            raise EntryError("Dat overlegorgaan bestaat niet (meer).")
+    for key, value in changes.items():
+        if key == "attendees":
+            meeting.attendees = await _partners(session, list(value or []))
+        elif key == "topics":
+            meeting.topics = _clean_topics(list(value or []))
+        elif key == "notes":
+            meeting.notes = (value or "").strip()[:4000] or None
+        else:
+            setattr(meeting, key, value)
+    meeting.updated_at = _now()
+    await session.flush()
+    session.expire(meeting)
+    fresh = await _meeting(session, meeting_id)
+    assert fresh is not None
+    after = meeting_dict(fresh)
+    _audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="meeting",
+        entity_id=meeting_id,
+        before=before,
+        after=after,
+    )
+    return Stored("meeting", meeting_id, after, created=False)
+
+
+async def delete_meeting(
+    session: AsyncSession, meeting_id: int, *, actor: int | None
+) -> dict[str, Any]:
+    """Remove a meeting (undo); returns what it was."""
+    meeting = await _meeting(session, meeting_id)
+    if meeting is None:
+        raise EntryError(f"Vergadering {meeting_id} bestaat niet (meer).")
+    before = meeting_dict(meeting)
+    await session.delete(meeting)
+    _audit(
+        session,
+        actor=actor,
+        action="delete",
+        entity="meeting",
+        entity_id=meeting_id,
+        before=before,
+        after=None,
+    )
+    await session.flush()
+    return before
+
+
+# --- signals ----------------------------------------------------------------------------------
+
+
+async def record_signal(
+    session: AsyncSession,
+    *,
+    text: str,
+    date: dt.date,
+    themes: list[str],
+    source: Source,
+    source_body: str | None = None,
+    source_partner: str | None = None,
+    addressee: str | None = None,
+) -> Stored:
+    """Store a signal (or return the one this message stored before)."""
+    if source.chat_id is not None and source.message_id is not None:
+        existing = await session.scalar(
+            select(Signal.id).where(
+                Signal.source_chat_id == source.chat_id,
+                Signal.source_message_id == source.message_id,
+            )
+        )
+        if existing is not None:
+            signal = await _signal(session, existing)
+            assert signal is not None
+            return Stored("signal", signal.id, signal_dict(signal), created=False)
+    clean = text.strip()
+    if not clean:
+        raise EntryError("Een signaal heeft tekst nodig.")
+    signal = Signal(
+        text=clean[:4000],
+        date=date,
+        source_body_id=source_body,
+        source_partner_id=source_partner,
+        addressee=addressee,
+        status="nieuw",
+        logged_by=source.user_id,
+        source_chat_id=source.chat_id,
+        source_message_id=source.message_id,
+    )
+    signal.themes = await _themes(session, themes)
+    session.add(signal)
+    await session.flush()
+    stored = await _signal(session, signal.id)
+    assert stored is not None
+    record = signal_dict(stored)
+    _audit(
+        session,
+        actor=source.user_id,
+        action="create",
+        entity="signal",
+        entity_id=signal.id,
+        before=None,
+        after=record,
+    )
+    return Stored("signal", signal.id, record, created=True)
+
+
+SIGNAL_FIELDS = (
+    "text",
+    "date",
+    "themes",
+    "source_body_id",
+    "source_partner_id",
+    "addressee",
+    "status",
+)
+
+
+async def update_signal(
+    session: AsyncSession, signal_id: int, *, actor: int | None, **changes: Any
+) -> Stored:
+    """Change fields of a signal (status, addressee, source, themes, text, date)."""
+    signal = await _signal(session, signal_id)
+    if signal is None:
+        raise EntryError(f"Signaal {signal_id} bestaat niet (meer).")
+    unknown = set(changes) - set(SIGNAL_FIELDS)
+    if unknown:
+        raise EntryError(f"Onbekend veld: {', '.join(sorted(unknown))}.")
+    if "status" in changes and changes["status"] not in SIGNAL_STATUSES:
+        raise EntryError(f"Onbekende status '{changes['status']}'.")
+    if (
+        changes.get("source_body_id")
+        and await session.get(Body, changes["source_body_id"]) is None
+    ):
+        raise EntryError("Dat overlegorgaan bestaat niet.")
+    if changes.get("source_partner_id"):
+        await _partners(session, [changes["source_partner_id"]])
+    before = signal_dict(signal)
+    for key, value in changes.items():
+        if key == "themes":
+            signal.themes = await _themes(session, list(value or []))
+        elif key == "text":
+            if not str(value or "").strip():
+                raise EntryError("Een signaal heeft tekst nodig.")
+            signal.text = str(value).strip()[:4000]
+        else:
+            setattr(signal, key, value)
+    signal.updated_at = _now()
+    await session.flush()
+    session.expire(signal)
+    fresh = await _signal(session, signal_id)
+    assert fresh is not None
+    after = signal_dict(fresh)
+    _audit(
+        session,
+        actor=actor,
+        action="update",
+        entity="signal",
+        entity_id=signal_id,
+        before=before,
+        after=after,
+    )
+    return Stored("signal", signal_id, after, created=False)
+
+
+async def delete_signal(
+    session: AsyncSession, signal_id: int, *, actor: int | None
+) -> dict[str, Any]:
+    """Remove a signal (undo); returns what it was."""
+    signal = await _signal(session, signal_id)
+    if signal is None:
+        raise EntryError(f"Signaal {signal_id} bestaat niet (meer).")
+    before = signal_dict(signal)
+    await session.delete(signal)
+    _audit(
+        session,
+        actor=actor,
+        action="delete",
+        entity="signal",
+        entity_id=signal_id,
+        before=before,
+        after=None,
+    )
+    await session.flush()
+    return before
+
+
+async def last_entry(session: AsyncSession, *, user_id: int | None) -> tuple[str, int] | None:
+    """The newest meeting or signal logged by user_id (any user's when None)."""
+    candidates: list[tuple[dt.datetime, int, str, int]] = []
+    for model, entity in ((Meeting, "meeting"), (Signal, "signal")):
+        stmt = (
+            select(model.created_at, model.id)
+            .order_by(model.created_at.desc(), model.id.desc())
+            .limit(1)
+        )
+        if user_id is not None:
+            stmt = stmt.where(model.logged_by == user_id)
+        row = (await session.execute(stmt)).first()
+        if row is not None:
+            created = row[0] if row[0].tzinfo else row[0].replace(tzinfo=dt.UTC)
+            candidates.append((created, row[1], entity, row[1]))
+    if not candidates:
+        return None
+    newest = max(candidates)
+    return newest[2], newest[3]
+
+
+# --- members ----------------------------------------------------------------------------------
+
+
+async def add_member(
+    session: AsyncSession, *, telegram_id: int, name: str | None, role: str, actor: int | None
+) -> bool:
+    """Allow a member (or update their name/role); True when they were new."""
+    member = await session.get(Member, telegram_id)
+    before = None
+    if member is None:
+        session.add(Member(telegram_id=telegram_id, name=name, role=role, added_by=actor))
+        created = True
+    else:
+        before = {"name": member.name, "role": member.role}
+        member.name = name or member.name
+        member.role = role
+        created = False
+    _audit(
+        session,
+        actor=actor,
+        action="create" if created else "update",
+        entity="member",
+        entity_id=telegram_id,
+        before=before,
+        after={"name": name, "role": role},
+    )
+    await session.flush()
+    return created
+
+
+async def remove_member(session: AsyncSession, *, telegram_id: int, actor: int | None) -> bool:
+    member = await session.get(Member, telegram_id)
+    if member is None:
+        return False
+    _audit(
+        session,
+        actor=actor,
+        action="delete",
+        entity="member",
+        entity_id=telegram_id,
+        before={"name": member.name, "role": member.role},
+        after=None,
+    )
+    await session.delete(member)
+    await session.flush()
+    return True
+
+
+async def member_role(session: AsyncSession, telegram_id: int) -> str | None:
+    member = await session.get(Member, telegram_id)
+    return member.role if member else None
