@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import json
 import logging
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
@@ -114,6 +116,51 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
+    """Answer questions from the knowledge base and the logged meetings and signals."""
+    from bot.search import SearchIndex, render_text
+
+    from_stdin = args.question == ["-"]
+    if not args.question:
+        raise CliError("give a question, or - to read one question per line from stdin")
+    store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
+    try:
+        async with store.sessions() as session:
+            snapshot = await export_store(session)
+    finally:
+        await store.close()
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    index = SearchIndex.build(snapshot, today=today)  # built once for all questions
+    questions = sys.stdin if from_stdin else [" ".join(args.question)]
+    for line in questions:
+        question = line.rstrip("\n")
+        answer = index.search(question, today=today)
+        if args.json:
+            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(render_text(answer) + ("\n\n" if from_stdin else "\n"))
+        sys.stdout.flush()
+    return 0
+
+
+async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the Telegram bot (long polling) until interrupted."""
+    import signal
+
+    from bot.app import run_bot
+
+    logging.getLogger().setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await run_bot(settings, stop=stop)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -147,16 +194,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--indent", type=int, default=None, help="pretty-print with this indent")
     p.set_defaults(handler=cmd_export)
 
+    p = sub.add_parser("ask", help="answer a question, e.g. 'wat loopt er rond mobiliteit?'")
+    p.add_argument("question", nargs="*", metavar="QUESTION",
+                   help="the question; - reads one question per line from stdin")
+    p.add_argument("--json", action="store_true", help="one JSON object per question")
+    p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    p.set_defaults(handler=cmd_run)
+
     p = sub.add_parser("import", help="load an export file into an empty database")
     p.add_argument("file", metavar="FILE", help="a file written by `regiebot export --json`")
     p.set_defaults(handler=cmd_import)
     return parser
 
 
-def _configure_logging(settings: Settings | None, verbose: bool) -> None:
-    level = "DEBUG" if verbose else (settings.log_level if settings else "WARNING")
+def _configure_logging(verbose: bool) -> None:
+    # The CLI prints its results; logs are for -v (REGIEBOT_LOG_LEVEL governs the bot itself).
     logging.basicConfig(
-        level=getattr(logging, str(level).upper(), logging.INFO) if verbose else logging.WARNING,
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     for noisy in ("httpx", "apscheduler", "aiosqlite", "alembic.runtime.migration"):
@@ -173,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = ".".join(str(p) for p in err.get("loc", ())) or "configuration"
         print(f"regiebot: error: invalid setting {where}: {err.get('msg')}", file=sys.stderr)
         return 2
-    _configure_logging(settings, args.verbose)
+    _configure_logging(args.verbose)
     handler: Handler = args.handler
     try:
         return asyncio.run(handler(args, settings))

@@ -312,3 +312,20 @@ class AuditEntry(Base):
 
 
 KB_MODELS: tuple[type[Base], ...] = (Plan, Theme, Partner, Body, Action, Document)
+
+
+class InboxUpdate(Base):
+    """A Telegram update as received, stored before Telegram is told it arrived.
+
+    The update is handled from here; `handled_at` is set when its effects are committed, so
+    an update fetched just before a crash is handled after the restart instead of being lost.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

@@ -7,12 +7,13 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import Stemmer  # type: ignore[import-not-found]
+import Stemmer
 
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 # A word is letters/digits, optionally joined by hyphens or apostrophes (wijk-werken, ocmw's);
-# dotted numbers stay whole so action codes like 2.3.2 are searchable.
-_WORD = re.compile(r"\d+(?:\.\d+)+|[^\W_]+(?:['\u2019\-][^\W_]+)*")
+# a dot joins digits only, so action codes like 2.3.2 stay whole (one pattern: it is the hot
+# path of indexing).
+WORD_RE = re.compile(r"[^\W_]+(?:(?:['\u2019\-]|(?<=\d)\.(?=\d))[^\W_]+)*")
 _JOINERS = re.compile(r"['\u2019\-]")
 _CONSONANTS = frozenset("bcdfghjklmnpqrstvwxz")
 
@@ -57,24 +58,31 @@ class Word:
     upper: bool  # typed in capitals (an acronym such as IMW or LDE)
 
 
+def split_word(folded: str) -> tuple[tuple[str, ...], str | None]:
+    """Parts of one folded word and, when hyphenated, its joined form (wijk-werken)."""
+    if not folded:
+        return (), None
+    if "-" not in folded and "'" not in folded and "\u2019" not in folded:
+        return (folded,), None
+    if folded[0].isdigit() and "." in folded:
+        return (folded,), None
+    pieces = [p for p in _JOINERS.split(folded) if p]
+    # "ocmw's", "auto's": the apostrophe-s is a plural marker, not a word.
+    if len(pieces) > 1 and pieces[-1] == "s" and ("'" in folded or "\u2019" in folded):
+        pieces.pop()
+    if len(pieces) <= 1:
+        return tuple(pieces), None
+    return tuple(pieces), "".join(pieces)
+
+
 def words(text: str) -> list[Word]:
     """Split a text into words; 'wijk-werken' gives parts (wijk, werken) and joined wijkwerken."""
     out: list[Word] = []
-    for match in _WORD.finditer(text):
+    for match in WORD_RE.finditer(text):
         raw = match.group()
-        upper = raw.isupper() and len(raw) > 1
-        folded = fold(raw)
-        if folded[0].isdigit() and "." in folded:
-            out.append(Word((folded,), None, False))
-            continue
-        pieces = [p for p in _JOINERS.split(folded) if p]
-        # "ocmw's", "auto's": the apostrophe-s is a plural marker, not a word.
-        if len(pieces) > 1 and pieces[-1] == "s" and ("'" in raw or "\u2019" in raw):
-            pieces = pieces[:-1]
-        if not pieces:
-            continue
-        joined = "".join(pieces) if len(pieces) > 1 else None
-        out.append(Word(tuple(pieces), joined, upper))
+        parts, joined = split_word(fold(raw))
+        if parts:
+            out.append(Word(parts, joined, raw.isupper() and len(raw) > 1))
     return out
 
 

@@ -1,0 +1,255 @@
+"""The application core: one object the Telegram handlers, the terminal chat and tests drive.
+
+It owns the store, the search index and the clock, and turns what a team member typed into
+stored entries and answers. No Telegram here: results are plain dataclasses that the handlers
+format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.dutch_dates import parse_dutch_date
+from bot.meeting_line import BodyName, MeetingDraft, parse_meeting_line
+from bot.search import SearchAnswer, SearchIndex
+from bot.search.text import fold
+from storage import entries, inbox
+from storage.entries import EntryError, Source, Stored
+from storage.store import Store
+from storage.transfer import export_store
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], dt.datetime]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking, where, and (for Telegram) which update carries the request."""
+
+    user_id: int | None
+    chat_id: int | None = None
+    message_id: int | None = None
+    update_id: int | None = None
+
+    @property
+    def source(self) -> Source:
+        return Source(user_id=self.user_id, chat_id=self.chat_id, message_id=self.message_id)
+
+
+@dataclass
+class MeetingResult:
+    """The outcome of a /vergadering line: stored, or what is still missing."""
+
+    draft: MeetingDraft
+    stored: Stored | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.stored is not None
+
+
+@dataclass
+class Regie:
+    """The core of regiebot, built once at start-up."""
+
+    store: Store
+    settings: Settings
+    index: SearchIndex
+    snapshot: dict[str, Any]
+    clock: Clock
+    bodies: list[BodyName] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Regie:
+        store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
+        tz = ZoneInfo(settings.timezone)
+        the_clock = clock or (lambda: dt.datetime.now(tz))
+        async with store.sessions() as session:
+            snapshot = await export_store(session)
+        index = SearchIndex.build(snapshot, today=the_clock().date())
+        regie = cls(store=store, settings=settings, index=index, snapshot=snapshot,
+                    clock=the_clock)
+        regie._learn_bodies()
+        return regie
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    def today(self) -> dt.date:
+        return self.clock().date()
+
+    def _learn_bodies(self) -> None:
+        self.bodies = [
+            BodyName(id=b["id"], name=b["name"], aliases=tuple(b.get("aliases") or ()))
+            for b in self.snapshot.get("bodies", [])
+            if not b.get("retired")
+        ]
+
+    def body(self, body_id: str) -> dict[str, Any] | None:
+        return next((b for b in self.snapshot.get("bodies", []) if b["id"] == body_id), None)
+
+    def record(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        return next((r for r in self.snapshot.get(kind, []) if r["id"] == record_id), None)
+
+    async def reload_knowledge_base(self) -> None:
+        """Re-seed from data/ when it changed and rebuild the index (no restart)."""
+        await self.store.seed_if_changed(self.settings.kb_dir)
+        async with self.store.sessions() as session:
+            self.snapshot = await export_store(session)
+        self.index.rebuild(self.snapshot)
+        self._learn_bodies()
+
+    # --- access -------------------------------------------------------------------------------
+
+    async def role_of(self, user_id: int | None) -> str | None:
+        """'admin', 'member' or None (not allowed)."""
+        if user_id is None:
+            return None
+        if user_id in self.settings.admins:
+            return "admin"
+        async with self.store.sessions() as session:
+            stored = await entries.member_role(session, user_id)
+        if stored is not None:
+            return stored
+        return "member" if user_id in self.settings.allowed_users else None
+
+    # --- questions ----------------------------------------------------------------------------
+
+    def ask(self, question: str) -> SearchAnswer:
+        return self.index.search(question, today=self.today())
+
+    # --- meetings -----------------------------------------------------------------------------
+
+    def parse_meeting(self, text: str) -> MeetingDraft:
+        return parse_meeting_line(text, today=self.today(), bodies=self.bodies)
+
+    async def log_meeting_line(self, text: str, actor: Actor) -> MeetingResult:
+        """Store the meeting a /vergadering line describes when it is complete and clear."""
+        draft = self.parse_meeting(text)
+        if draft.body_id is None or draft.date is None or draft.date_error:
+            return MeetingResult(draft=draft)
+        stored = await self.save_meeting(
+            actor, body_id=draft.body_id, date=draft.date, topics=draft.topics
+        )
+        return MeetingResult(draft=draft, stored=stored)
+
+    async def save_meeting(
+        self,
+        actor: Actor,
+        *,
+        body_id: str,
+        date: dt.date,
+        topics: list[str],
+        notes: str | None = None,
+        attendees: list[str] | None = None,
+    ) -> Stored:
+        status = "planned" if date > self.today() else "held"
+        async with self.store.sessions() as session:
+            stored = await entries.log_meeting(
+                session, body_id=body_id, date=date, status=status, topics=topics,
+                notes=notes, attendees=attendees, source=actor.source,
+            )
+            await self._mark(session, actor)
+            await session.commit()
+        self.index.upsert("meetings", stored.record)
+        return stored
+
+    async def update_meeting(self, actor: Actor, meeting_id: int, **changes: Any) -> Stored:
+        async with self.store.sessions() as session:
+            stored = await entries.update_meeting(
+                session, meeting_id, actor=actor.user_id, **changes
+            )
+            await self._mark(session, actor)
+            await session.commit()
+        self.index.upsert("meetings", stored.record)
+        return stored
+
+    # --- signals ------------------------------------------------------------------------------
+
+    def detect_themes(self, text: str) -> list[str]:
+        """Theme ids whose name or synonyms occur in the text (whole words, folded)."""
+        folded = f" {' '.join(fold(text).replace('-', ' ').split())} "
+        found: list[str] = []
+        for theme in self.snapshot.get("themes", []):
+            words = [theme["name"], *theme.get("synonyms", [])]
+            for word in words:
+                key = " ".join(fold(word).replace("-", " ").split())
+                if len(key) >= 3 and (f" {key} " in folded or f" {key}en " in folded
+                                      or f" {key}s " in folded):
+                    found.append(theme["id"])
+                    break
+        return found
+
+    async def record_signal(self, text: str, actor: Actor) -> Stored:
+        if not text.strip():
+            raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
+        async with self.store.sessions() as session:
+            stored = await entries.record_signal(
+                session, text=text, date=self.today(), themes=self.detect_themes(text),
+                source=actor.source,
+            )
+            await self._mark(session, actor)
+            await session.commit()
+        self.index.upsert("signals", stored.record)
+        return stored
+
+    async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
+        async with self.store.sessions() as session:
+            stored = await entries.update_signal(session, signal_id, actor=actor.user_id,
+                                                 **changes)
+            await self._mark(session, actor)
+            await session.commit()
+        self.index.upsert("signals", stored.record)
+        return stored
+
+    # --- undo ---------------------------------------------------------------------------------
+
+    async def undo(
+        self, actor: Actor, *, entity: str | None = None, entry_id: int | None = None,
+        admin: bool = False,
+    ) -> dict[str, Any]:
+        """Remove an entry: the given one, or the actor's newest. Only one's own unless admin."""
+        async with self.store.sessions() as session:
+            if entity is None or entry_id is None:
+                last = await entries.last_entry(session, user_id=actor.user_id)
+                if last is None:
+                    raise EntryError("Je hebt nog niets gelogd dat ik ongedaan kan maken.")
+                entity, entry_id = last
+            if entity == "meeting":
+                record = await _owned(session, entries._meeting, entry_id, actor, admin)
+                before = await entries.delete_meeting(session, entry_id, actor=actor.user_id)
+            else:
+                record = await _owned(session, entries._signal, entry_id, actor, admin)
+                before = await entries.delete_signal(session, entry_id, actor=actor.user_id)
+            del record
+            await self._mark(session, actor)
+            await session.commit()
+        self.index.remove("meetings" if entity == "meeting" else "signals", entry_id)
+        return {"entity": entity, **before}
+
+    # --- the inbox ----------------------------------------------------------------------------
+
+    async def _mark(self, session: Any, actor: Actor) -> None:
+        # Marked in the transaction of the effects: after a crash it is either both or neither.
+        if actor.update_id is not None:
+            await inbox.mark_handled(session, actor.update_id)
+
+    async def parse_date(self, text: str) -> tuple[dt.date | None, str | None]:
+        parsed = parse_dutch_date(text, today=self.today())
+        return parsed.date, parsed.error
+
+
+async def _owned(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> Any:
+    record = await load(session, entry_id)
+    if record is None:
+        raise EntryError("Dat staat niet (meer) in de lijst.")
+    if not admin and record.logged_by != actor.user_id:
+        raise EntryError("Je kan enkel je eigen invoer ongedaan maken.")
+    return record

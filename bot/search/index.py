@@ -1,0 +1,314 @@
+"""SearchIndex: built once from a snapshot, updated per meeting or signal, asked questions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any, Final
+
+from bot.search.answer import Hit, SearchAnswer, make_snippet
+from bot.search.fields import (
+    Context,
+    Record,
+    date_of,
+    fields_of,
+    ids_of,
+    plan_of,
+    records,
+    snippet_source,
+    tags_of,
+    text_of,
+    title_of,
+)
+from bot.search.lexicon import KINDS
+from bot.search.postings import KindIndex
+from bot.search.priors import plan_priors, recency_priors
+from bot.search.query import Analysis, QueryReader
+from bot.search.ranking import explain, rank
+from bot.search.relations import Relations
+from bot.search.suggest import suggest_themes
+from bot.search.text import WORD_RE, fold, split_word
+from bot.search.themes import Thesaurus
+from bot.search.vocabulary import Vocabulary
+
+logger = logging.getLogger(__name__)
+
+CURATED: Final = ("actions", "partners", "bodies", "documents")
+LOGGED: Final = ("meetings", "signals")
+MAX_LIMIT: Final = 100
+EXACT_WORDS: Final = 1.1
+NAME_BONUS: Final = {"partners": (1.8, 1.3), "bodies": (1.8, 1.3), "actions": (1.25, 1.1)}
+
+
+class SearchIndex:
+    """In-memory search over a knowledge-base snapshot plus the logged meetings and signals."""
+
+    def __init__(self, today: dt.date | None = None) -> None:
+        self.today = today
+        self.vocab = Vocabulary()
+        self.context = Context()
+        self.thesaurus = Thesaurus([])
+        self.kinds: dict[str, KindIndex] = {}
+        self.relations = Relations()
+        self.current_plan = ""
+        self.reader = QueryReader(self.vocab, self.thesaurus, self.has_term)
+        self._default_suggestions: list[str] = []
+
+    # ---- building and updating -------------------------------------------------------------
+
+    @classmethod
+    def build(cls, snapshot: Mapping[str, Any], *, today: dt.date | None = None) -> SearchIndex:
+        """Index a snapshot shaped like `regiebot export --json` (any key may be missing)."""
+        index = cls(today)
+        index.rebuild(snapshot)
+        return index
+
+    def rebuild(self, snapshot: Mapping[str, Any]) -> None:
+        """Re-index everything, e.g. after `data/` was re-seeded."""
+        if not isinstance(snapshot, Mapping):
+            snapshot = {}
+        self.vocab = Vocabulary()
+        self.context = Context.from_snapshot(snapshot)
+        self.thesaurus = Thesaurus.from_snapshot(snapshot)
+        self._learn_known_words(snapshot)
+        self.kinds = {}
+        for kind in KINDS:
+            self._index_kind(kind, records(snapshot, kind))
+        self.relations = Relations.from_snapshot(snapshot)
+        self.current_plan = _current_plan(snapshot, self.today or self._latest_date())
+        self.reader = QueryReader(self.vocab, self.thesaurus, self.has_term)
+        self._default_suggestions = self.relations.busiest_themes(self.thesaurus, 6)
+        reference = self.today or self._latest_date()
+        for kind in LOGGED:
+            recency_priors(self.kinds[kind], reference)  # warm the cache for the first question
+        logger.debug("search index built: %s", {k: v.alive for k, v in self.kinds.items()})
+
+    def _learn_known_words(self, snapshot: Mapping[str, Any]) -> None:
+        """Mark the curated vocabulary before indexing, so compounds split into known words."""
+        texts: list[str] = []
+        for theme in records(snapshot, "themes"):
+            texts += [text_of(theme.get("name")), text_of(theme.get("synonyms"))]
+        for kind in CURATED:
+            for rec in records(snapshot, kind):
+                texts += [text for _, text in fields_of(kind, rec, self.context)]
+        for text in texts:
+            for match in WORD_RE.finditer(fold(text)):
+                parts, joined = split_word(match.group())
+                for word in (*parts, joined) if joined else parts:
+                    self.vocab.learn(word)
+
+    def _index_kind(self, kind: str, recs: list[Record]) -> None:
+        target = KindIndex(kind, self.vocab)
+        prepared = [
+            (_date_ordinal(kind, rec), rec, fields_of(kind, rec, self.context))
+            for rec in recs
+            if _has_id(rec)
+        ]
+        if kind in LOGGED:
+            # Ordinals in date order: a term's newest postings are then its most recent ones.
+            prepared.sort(key=lambda item: item[0])
+        target.set_lengths(fields for _, _, fields in prepared[:: max(1, len(prepared) // 2000)])
+        for day, rec, fields in prepared:
+            target.add(rec, fields, tags_of(kind, rec), date=day, names=_names(kind, rec))
+        self.kinds[kind] = target
+
+    def upsert(self, kind: str, record: Mapping[str, Any]) -> None:
+        """Add or replace one record (a meeting or signal logged or edited), at once."""
+        target = self.kinds.get(kind)
+        if target is None or not isinstance(record, Mapping) or not _has_id(record):
+            return
+        rec = dict(record)  # the caller may reuse its dict; the index keeps its own
+        target.add(
+            rec,
+            fields_of(kind, rec, self.context),
+            tags_of(kind, rec),
+            date=_date_ordinal(kind, rec),
+            names=_names(kind, rec),
+        )
+        self._compact_if_needed(kind)
+
+    def remove(self, kind: str, record_id: object) -> None:
+        """Forget one record (a meeting or signal deleted); unknown ids are ignored."""
+        target = self.kinds.get(kind)
+        if target is not None and target.remove(record_id):
+            self._compact_if_needed(kind)
+
+    def _compact_if_needed(self, kind: str) -> None:
+        target = self.kinds[kind]
+        if target.dead > max(1000, target.alive):
+            live = [r for r in target.records if r is not None]
+            self._index_kind(kind, live)
+
+    def has_term(self, term: str) -> bool:
+        """Whether any kind holds the term (a stem or a #theme tag)."""
+        return any(term in kind.postings for kind in self.kinds.values())
+
+    def __len__(self) -> int:
+        return sum(kind.alive for kind in self.kinds.values())
+
+    def _latest_date(self) -> dt.date | None:
+        latest = 0
+        for kind in LOGGED:
+            target = self.kinds.get(kind)
+            if target is not None and len(target.dates):
+                latest = max(latest, max(target.dates))
+        return dt.date.fromordinal(latest) if latest > 0 else None
+
+    # ---- asking -------------------------------------------------------------------------
+
+    def search(
+        self, question: str, *, limit: int = 10, today: dt.date | None = None
+    ) -> SearchAnswer:
+        """Answer a free-text question with ranked hits per kind; never raises on odd input."""
+        limit = max(1, min(int(limit), MAX_LIMIT))
+        analysis = self.reader.read(question if isinstance(question, str) else "")
+        answer = SearchAnswer(query=analysis.text, order=analysis.order)
+        if analysis.groups:
+            reference = today or self.today or self._latest_date()
+            scores = {kind: self._rank_kind(kind, analysis, limit, reference) for kind in KINDS}
+            reasons = self.relations.apply(scores, self.kinds)
+            for kind in KINDS:
+                answer.groups[kind] = self._hits(kind, analysis, scores[kind][:limit], reasons)
+        if answer.empty:
+            answer.suggestions = suggest_themes(
+                self.thesaurus, analysis.words, self._default_suggestions
+            )
+        return answer
+
+    def _rank_kind(
+        self, kind: str, analysis: Analysis, limit: int, reference: dt.date | None
+    ) -> list[tuple[int, float]]:
+        target = self.kinds.get(kind)
+        if target is None or not target.alive:
+            return []
+        groups = analysis.groups
+        if kind in LOGGED:
+            return rank(
+                target, groups, shortlist=2 * limit + 10, prior=recency_priors(target, reference)
+            )
+        bonus = _name_bonus(target, analysis)
+        prior = plan_priors(target, self.current_plan) if kind == "actions" else None
+        return rank(target, groups, shortlist=max(200, 3 * limit), prior=prior, bonus=bonus)
+
+    def _hits(
+        self,
+        kind: str,
+        analysis: Analysis,
+        ranked: list[tuple[int, float]],
+        reasons: dict[tuple[str, int], list[str]],
+    ) -> list[Hit]:
+        target = self.kinds[kind]
+        hits: list[Hit] = []
+        for ordinal, score in ranked:
+            rec = target.records[ordinal]
+            if rec is None:
+                continue
+            why = explain(target, analysis.groups, ordinal)
+            matched = why.labels or reasons.get((kind, ordinal), [])
+            hits.append(
+                Hit(
+                    kind=kind,
+                    id=_id_of(rec),
+                    title=title_of(kind, rec, self.context),
+                    score=score,
+                    snippet=make_snippet(
+                        snippet_source(kind, rec), self.vocab.surface_forms(why.terms)
+                    ),
+                    matched=matched,
+                    aliases=ids_of(rec.get("aliases")) if kind in ("partners", "bodies") else None,
+                    extra=_extra(kind, rec),
+                )
+            )
+        return hits
+
+
+def _has_id(rec: Mapping[str, Any]) -> bool:
+    value = rec.get("id")
+    return isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) != ""
+
+
+def _id_of(rec: Record) -> str | int:
+    value = rec.get("id")
+    return value if isinstance(value, int) else str(value)
+
+
+def _date_ordinal(kind: str, rec: Record) -> int:
+    day = date_of(kind, rec)
+    return day.toordinal() if day is not None else 0
+
+
+def _names(kind: str, rec: Record) -> list[str]:
+    if kind in ("partners", "bodies"):
+        return [text_of(rec.get("name")), *ids_of(rec.get("aliases"))]
+    if kind == "actions":
+        return [text_of(rec.get("title"))]
+    return []
+
+
+def _extra(kind: str, rec: Record) -> dict[str, Any]:
+    """Fields a caller needs to show a hit beyond id and title."""
+    get = rec.get
+    if kind == "actions":
+        return {"plan": plan_of(rec), "code": text_of(get("code"))}
+    if kind == "partners":
+        return {"kind": text_of(get("kind"))}
+    if kind == "bodies":
+        return {"role": text_of(get("role"))}
+    if kind == "meetings":
+        return {
+            "date": text_of(get("date"))[:10],
+            "body": text_of(get("body")),
+            "status": text_of(get("status")),
+        }
+    if kind == "signals":
+        return {"date": text_of(get("date"))[:10], "status": text_of(get("status"))}
+    if kind == "documents":
+        return {"source": text_of(get("source")), "heading": text_of(get("heading"))}
+    return {}
+
+
+def _name_bonus(target: KindIndex, analysis: Analysis) -> Any:
+    """A record whose name or alias is what was typed ranks first (Kortrijk, STAM, ROA)."""
+    groups = [g.stems for g in analysis.groups if g.stems]
+    if not groups:
+        return None
+    typed = set().union(*groups)
+    surfaces = [g.surfaces for g in analysis.groups if g.stems]
+    names = target.names
+    # Partners and bodies are looked up by name; action titles are descriptive, so the same
+    # words in a title say less.
+    whole, partial = NAME_BONUS.get(target.kind, (1.0, 1.0))
+
+    def bonus(ordinal: int) -> float:
+        best = 1.0
+        for name, surface in names[ordinal]:
+            if not name or not all(g & name for g in groups):
+                continue
+            value = whole if name <= typed else partial
+            # The very words typed (duurzaamheid) beat the same stem (duurzaam).
+            if all(s & surface for s in surfaces):
+                value *= EXACT_WORDS
+            best = max(best, value)
+        return best
+
+    return bonus
+
+
+def _current_plan(snapshot: Mapping[str, Any], today: dt.date | None) -> str:
+    """The plan whose period holds today (else the one that ends last)."""
+    best: tuple[int, int, int, str] | None = None
+    for plan in records(snapshot, "plans"):
+        period = plan.get("period")
+        if not isinstance(period, (list, tuple)) or len(period) != 2:
+            continue
+        try:
+            first, last = int(period[0]), int(period[1])
+        except (TypeError, ValueError):
+            continue
+        running = today is not None and first <= today.year <= last
+        # Running plans: the latest started; otherwise the one that ends last.
+        key = (int(running), 0 if running else last, first, str(plan.get("id")))
+        if best is None or key > best:
+            best = key
+    return best[3] if best is not None else ""

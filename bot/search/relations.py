@@ -1,0 +1,129 @@
+"""Relations that enrich an answer: partners and bodies rank through the actions they serve."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Final
+
+from bot.search.fields import ids_of, records, text_of
+from bot.search.postings import KindIndex
+from bot.search.themes import Thesaurus
+
+Ranked = list[tuple[int, float]]
+
+FROM_ACTIONS: Final = 0.6
+FROM_BODIES: Final = 1.0  # "wie zit er in X": the members of a named body
+FROM_PARTNERS: Final = 0.25
+EXTRA_LINKS: Final = 0.15  # every further linked action adds a little
+SOURCES: Final = 30  # only the best actions, bodies and partners pass their score on
+
+
+class Relations:
+    """How often each partner occurs in actions, to damp the ever-present ones (W13)."""
+
+    def __init__(self) -> None:
+        self.partner_actions: dict[str, int] = {}
+        self.theme_actions: dict[str, int] = {}
+        self.bodies_of_partner: dict[str, list[str]] = {}
+
+    @classmethod
+    def from_snapshot(cls, snapshot: Mapping[str, Any]) -> Relations:
+        relations = cls()
+        for action in records(snapshot, "actions"):
+            for partner in ids_of(action.get("partners")):
+                relations.partner_actions[partner] = relations.partner_actions.get(partner, 0) + 1
+            for theme in ids_of(action.get("themes")):
+                relations.theme_actions[theme] = relations.theme_actions.get(theme, 0) + 1
+        for body in records(snapshot, "bodies"):
+            for partner in ids_of(body.get("partners")):
+                relations.bodies_of_partner.setdefault(partner, []).append(str(body.get("id")))
+        return relations
+
+    def busiest_themes(self, thesaurus: Thesaurus, count: int) -> list[str]:
+        """Names of the themes with the most actions: the default suggestions."""
+        ranked = sorted(self.theme_actions.items(), key=lambda item: (-item[1], item[0]))
+        names = [thesaurus.themes[t].name for t, _ in ranked if t in thesaurus.themes]
+        if len(names) < count:
+            names += [n for n in thesaurus.phrases() if n not in names]
+        return [n.lower() for n in names[:count]]
+
+    def _damp(self, partner_id: str) -> float:
+        # A partner in every action (W13, the local governments) says little about a theme.
+        return 1.0 / (1.0 + 0.5 * math.log1p(self.partner_actions.get(partner_id, 0)))
+
+    def apply(
+        self, scores: dict[str, Ranked], kinds: Mapping[str, KindIndex]
+    ) -> dict[tuple[str, int], list[str]]:
+        """Add relation scores to partners and bodies in place; return why each was added."""
+        actions, partners, bodies = (kinds.get(k) for k in ("actions", "partners", "bodies"))
+        if actions is None or partners is None or bodies is None:
+            return {}
+        reasons: dict[tuple[str, int], list[str]] = {}
+        to_partner: dict[int, list[float]] = {}
+        to_body: dict[int, list[float]] = {}
+        for ordinal, score in scores.get("actions", [])[:SOURCES]:
+            rec = actions.records[ordinal]
+            if rec is None:
+                continue
+            label = f"via actie {text_of(rec.get('id'))}"
+            for pid in ids_of(rec.get("partners")):
+                target = partners.ordinal.get(pid)
+                if target is not None:
+                    to_partner.setdefault(target, []).append(score * self._damp(pid))
+                    reasons.setdefault(("partners", target), []).append(label)
+            for bid in ids_of(rec.get("bodies")):
+                target = bodies.ordinal.get(bid)
+                if target is not None:
+                    to_body.setdefault(target, []).append(score)
+                    reasons.setdefault(("bodies", target), []).append(label)
+        from_bodies: dict[int, float] = {}
+        for ordinal, score in scores.get("bodies", [])[:SOURCES]:
+            rec = bodies.records[ordinal]
+            if rec is None:
+                continue
+            label = f"via overleg {text_of(rec.get('name'))}"
+            for pid in ids_of(rec.get("partners")):
+                target = partners.ordinal.get(pid)
+                if target is not None:
+                    value = score * self._damp(pid)
+                    from_bodies[target] = max(from_bodies.get(target, 0.0), value)
+                    reasons.setdefault(("partners", target), []).append(label)
+        from_partners: dict[int, float] = {}
+        for ordinal, score in scores.get("partners", [])[:SOURCES]:
+            rec = partners.records[ordinal]
+            if rec is None:
+                continue
+            for bid in self.bodies_of_partner.get(text_of(rec.get("id")), ()):
+                target = bodies.ordinal.get(bid)
+                if target is not None:
+                    from_partners[target] = max(from_partners.get(target, 0.0), score)
+        scores["partners"] = _merge(
+            scores.get("partners", []),
+            {p: FROM_ACTIONS * _spread(v) for p, v in to_partner.items()},
+            {p: FROM_BODIES * v for p, v in from_bodies.items()},
+        )
+        scores["bodies"] = _merge(
+            scores.get("bodies", []),
+            {b: FROM_ACTIONS * _spread(v) for b, v in to_body.items()},
+            {b: FROM_PARTNERS * v for b, v in from_partners.items()},
+        )
+        return {key: _unique(value)[:3] for key, value in reasons.items()}
+
+
+def _spread(values: list[float]) -> float:
+    """The best linked score, plus a little for every further link."""
+    best = max(values)
+    return best + EXTRA_LINKS * (sum(values) - best)
+
+
+def _merge(direct: Ranked, *extras: dict[int, float]) -> Ranked:
+    totals = dict(direct)
+    for extra in extras:
+        for ordinal, value in extra.items():
+            totals[ordinal] = totals.get(ordinal, 0.0) + value
+    return sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))

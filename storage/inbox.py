@@ -1,0 +1,90 @@
+"""The inbox of Telegram updates: stored before they are confirmed, handled from here.
+
+Telegram forgets an update once the next getUpdates moves the offset past it (and a webhook
+forgets it once it is answered 200), whether or not the bot handled it. Storing each raw update
+first, and marking it handled together with its effects, means a crash loses nothing: what was
+stored but not handled is handled at the next start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import InboxUpdate
+
+MAX_ATTEMPTS = 3  # an update that failed this often is left aside (and logged), not retried
+
+
+async def store_updates(session: AsyncSession, updates: list[dict[str, Any]]) -> list[int]:
+    """Insert raw updates not seen before; returns the ids that were new. Caller commits."""
+    ids = [int(u["update_id"]) for u in updates if isinstance(u.get("update_id"), int)]
+    if not ids:
+        return []
+    stmt = select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids))
+    known = set((await session.scalars(stmt)).all())
+    new: list[int] = []
+    for raw in updates:
+        update_id = raw.get("update_id")
+        if isinstance(update_id, int) and update_id not in known and update_id not in new:
+            session.add(InboxUpdate(update_id=update_id, payload=raw))
+            new.append(update_id)
+    await session.flush()
+    return new
+
+
+async def pending(session: AsyncSession, *, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+    """Stored, unhandled updates in arrival order (oldest first)."""
+    rows = await session.execute(
+        select(InboxUpdate.update_id, InboxUpdate.payload)
+        .where(InboxUpdate.handled_at.is_(None), InboxUpdate.attempts < MAX_ATTEMPTS)
+        .order_by(InboxUpdate.update_id)
+        .limit(limit)
+    )
+    return [(int(r[0]), dict(r[1])) for r in rows]
+
+
+async def mark_handled(session: AsyncSession, update_id: int) -> None:
+    """Mark one update handled; call it in the transaction that commits its effects."""
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
+        .values(handled_at=dt.datetime.now(dt.UTC))
+    )
+
+
+async def mark_failed(session: AsyncSession, update_id: int, error: str) -> None:
+    await session.execute(
+        update(InboxUpdate)
+        .where(InboxUpdate.update_id == update_id)
+        .values(attempts=InboxUpdate.attempts + 1, error=error[:2000])
+    )
+
+
+async def is_handled(session: AsyncSession, update_id: int) -> bool:
+    handled = await session.scalar(
+        select(InboxUpdate.handled_at).where(InboxUpdate.update_id == update_id)
+    )
+    return handled is not None
+
+
+async def next_offset(session: AsyncSession) -> int | None:
+    """The getUpdates offset that confirms everything already stored."""
+    newest = await session.scalar(select(func.max(InboxUpdate.update_id)))
+    return int(newest) + 1 if newest is not None else None
+
+
+async def prune(session: AsyncSession, *, older_than: dt.timedelta) -> int:
+    """Forget handled updates older than the given age (they hold message text)."""
+    from sqlalchemy import delete
+
+    cutoff = dt.datetime.now(dt.UTC) - older_than
+    result = await session.execute(
+        delete(InboxUpdate).where(
+            InboxUpdate.handled_at.is_not(None), InboxUpdate.handled_at < cutoff
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
