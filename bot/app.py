@@ -206,16 +206,21 @@ async def poll(
         offset = await inbox.next_offset(session)
     backoff = 1.0
     while not stop.is_set():
+        kwargs: dict[str, Any] = {"timeout": poll_timeout, "allowed_updates": ALLOWED_UPDATES}
+        if offset is not None:
+            kwargs["offset"] = offset
         try:
-            kwargs: dict[str, Any] = {"timeout": poll_timeout, "allowed_updates": ALLOWED_UPDATES}
-            if offset is not None:
-                kwargs["offset"] = offset
-            raw = await app.bot.do_api_request(
-                "get_updates", api_kwargs=kwargs, read_timeout=poll_timeout + 10
+            raw = await _until_stopped(
+                stop,
+                app.bot.do_api_request(
+                    "get_updates", api_kwargs=kwargs, read_timeout=poll_timeout + 10
+                ),
             )
+        except _Stopped:
+            break
         except RetryAfter as exc:
-            await _sleep(stop, float(exc.retry_after if isinstance(exc.retry_after, int | float)
-                                     else exc.retry_after.total_seconds()))
+            wait = exc.retry_after
+            await _sleep(stop, wait if isinstance(wait, int | float) else wait.total_seconds())
             continue
         except (NetworkError, TimedOut) as exc:
             if isinstance(exc, Conflict):
@@ -237,6 +242,26 @@ async def poll(
         by_id = {int(u["update_id"]): u for u in updates}
         for update_id in new_ids:
             runner.submit(update_id, by_id[update_id])
+
+
+class _Stopped(Exception):
+    """The stop event was set while waiting."""
+
+
+async def _until_stopped(stop: asyncio.Event, work: Awaitable[Any]) -> Any:
+    """Await work, or cancel it and raise _Stopped as soon as stop is set (long polls)."""
+    task = asyncio.ensure_future(work)
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopper.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise _Stopped
+    return task.result()
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

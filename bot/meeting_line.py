@@ -301,10 +301,11 @@ def split_topics(text: str) -> list[str]:
     topics: list[str] = []
     seen: set[str] = set()
     for piece in _TOPIC_SPLIT.split(text):
-        topic = piece.strip()
+        topic = " ".join(piece.split())  # also folds control whitespace such as \x1f
         while (stripped := _TOPIC_LEAD.sub("", topic, count=1).strip()) != topic:
             topic = stripped
-        topic = topic.strip(" .!?:-–—()[]\"'")
+        while (stripped := topic.strip(" .!?:-–—()[]\"'").strip()) != topic:
+            topic = stripped
         key = _fold(topic)
         if not _WORD.search(topic) or key in _FILLER or key in seen:
             continue

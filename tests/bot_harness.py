@@ -13,6 +13,7 @@ from bot.app import InboxRunner, build_application
 from bot.config import Settings
 from bot.core import Regie
 from storage import inbox
+from storage.store import Store
 from tests.conftest import DATA_DIR
 from tests.fakes import DEFAULT_TOKEN, DEFAULT_USER_ID, FakeBotApi, RecordingRequest
 
@@ -68,6 +69,7 @@ async def make_harness(database_url: str, *, now: dt.datetime = NOW) -> Harness:
         kb_dir=DATA_DIR,
         telegram_base_url=None,
     )
+    await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
     regie = await Regie.open(settings, clock=lambda: now)
     api = FakeBotApi()
     app = build_application(

@@ -93,8 +93,13 @@ def kb_copy(tmp_path: Path) -> Iterator[Path]:
 
 
 @pytest.fixture
-def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    """Environment for running the `regiebot` command against the test's database."""
+async def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the `regiebot` command against the test's (migrated) database.
+
+    PostgreSQL is migrated explicitly, as in production; SQLite migrates itself on first use.
+    """
+    if ON_POSTGRES:
+        await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("REGIEBOT_", "TELEGRAM_"))}
     env["DATABASE_URL"] = database_url
     env["REGIEBOT_CONFIG"] = str(tmp_path / "absent.toml")
@@ -103,5 +108,8 @@ def cli_env(database_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 async def databases_sync_url(databases: DatabaseFactory) -> str:
-    """A second new, empty database URL (for import targets in CLI tests)."""
-    return await databases.new()
+    """A second new, empty, migrated database URL (for import targets in CLI tests)."""
+    url = await databases.new()
+    if ON_POSTGRES:
+        await (await Store.open(url, migrate=True, seed_kb=False)).close()
+    return url

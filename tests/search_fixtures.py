@@ -106,7 +106,7 @@ def tiny_snapshot() -> dict[str, Any]:
                 "plan": "w13-2020",
                 "code": "5.1",
                 "title": "Mobiliteit",
-                "description": "Vervoer voor kwetsbare inwoners.",
+                "description": "Vervoer en een fiets voor kwetsbare inwoners.",
                 "themes": ["mobiliteit"],
             },
             {

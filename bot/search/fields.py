@@ -18,7 +18,7 @@ FIELDS: Final[dict[str, tuple[float, float]]] = {
     "topics": (2.0, 0.5),
     "themes": (1.6, 0.2),
     "heading": (1.5, 0.3),
-    "body": (1.2, 0.2),
+    "body": (2.5, 0.2),  # a meeting *of* a body, not one that mentions it
     "text": (1.0, 0.75),
     "note": (0.6, 0.75),
     "related": (0.5, 0.3),
@@ -194,7 +194,7 @@ def title_of(kind: str, rec: Record, ctx: Context) -> str:
         body = text_of(get("body"))
         return ctx.bodies.get(body, body) or "vergadering"
     if kind == "signals":
-        text = " ".join(text_of(get("text")).split())
+        text = " ".join(text_of(get("text")).split()) or f"signaal {get('id')}"
         return text if len(text) <= 80 else text[:77].rstrip() + "..."
     if kind == "documents":
         return text_of(get("title")) or text_of(get("heading")) or str(get("id") or "")

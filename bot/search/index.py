@@ -25,7 +25,7 @@ from bot.search.lexicon import KINDS
 from bot.search.postings import KindIndex
 from bot.search.priors import plan_priors, recency_priors
 from bot.search.query import Analysis, QueryReader
-from bot.search.ranking import explain, rank
+from bot.search.ranking import Scored, explain, rank
 from bot.search.relations import Relations
 from bot.search.suggest import suggest_themes
 from bot.search.text import WORD_RE, fold, split_word
@@ -163,13 +163,20 @@ class SearchIndex:
         """Answer a free-text question with ranked hits per kind; never raises on odd input."""
         limit = max(1, min(int(limit), MAX_LIMIT))
         analysis = self.reader.read(question if isinstance(question, str) else "")
-        answer = SearchAnswer(query=analysis.text, order=analysis.order)
+        answer = SearchAnswer(query=question if isinstance(question, str) else "")
+        answer.order = analysis.order
+        answer.groups = {kind: [] for kind in KINDS}
         if analysis.groups:
             reference = today or self.today or self._latest_date()
-            scores = {kind: self._rank_kind(kind, analysis, limit, reference) for kind in KINDS}
+            explained: dict[str, dict[int, Scored]] = {kind: {} for kind in KINDS}
+            scores = {
+                kind: self._rank_kind(kind, analysis, limit, reference, explained[kind])
+                for kind in KINDS
+            }
             reasons = self.relations.apply(scores, self.kinds)
             for kind in KINDS:
-                answer.groups[kind] = self._hits(kind, analysis, scores[kind][:limit], reasons)
+                ranked = scores[kind][:limit]
+                answer.groups[kind] = self._hits(kind, analysis, ranked, reasons, explained[kind])
         if answer.empty:
             answer.suggestions = suggest_themes(
                 self.thesaurus, analysis.words, self._default_suggestions
@@ -177,16 +184,21 @@ class SearchIndex:
         return answer
 
     def _rank_kind(
-        self, kind: str, analysis: Analysis, limit: int, reference: dt.date | None
+        self,
+        kind: str,
+        analysis: Analysis,
+        limit: int,
+        reference: dt.date | None,
+        explained: dict[int, Scored],
     ) -> list[tuple[int, float]]:
         target = self.kinds.get(kind)
         if target is None or not target.alive:
             return []
         groups = analysis.groups
         if kind in LOGGED:
-            return rank(
-                target, groups, shortlist=2 * limit + 10, prior=recency_priors(target, reference)
-            )
+            priors = recency_priors(target, reference)
+            shortlist = 2 * limit + 10
+            return rank(target, groups, shortlist=shortlist, prior=priors, explained=explained)
         bonus = _name_bonus(target, analysis)
         prior = plan_priors(target, self.current_plan) if kind == "actions" else None
         return rank(target, groups, shortlist=max(200, 3 * limit), prior=prior, bonus=bonus)
@@ -197,6 +209,7 @@ class SearchIndex:
         analysis: Analysis,
         ranked: list[tuple[int, float]],
         reasons: dict[tuple[str, int], list[str]],
+        explained: dict[int, Scored],
     ) -> list[Hit]:
         target = self.kinds[kind]
         hits: list[Hit] = []
@@ -204,7 +217,7 @@ class SearchIndex:
             rec = target.records[ordinal]
             if rec is None:
                 continue
-            why = explain(target, analysis.groups, ordinal)
+            why = explained.get(ordinal) or explain(target, analysis.groups, ordinal)
             matched = why.labels or reasons.get((kind, ordinal), [])
             hits.append(
                 Hit(
@@ -270,11 +283,11 @@ def _extra(kind: str, rec: Record) -> dict[str, Any]:
 
 def _name_bonus(target: KindIndex, analysis: Analysis) -> Any:
     """A record whose name or alias is what was typed ranks first (Kortrijk, STAM, ROA)."""
-    groups = [g.stems for g in analysis.groups if g.stems]
+    groups = [g.stems for g in analysis.groups if g.stems and not g.optional]
     if not groups:
         return None
-    typed = set().union(*groups)
-    surfaces = [g.surfaces for g in analysis.groups if g.stems]
+    typed = set().union(*(g.stems for g in analysis.groups))
+    surfaces = [g.surfaces for g in analysis.groups if g.stems and not g.optional]
     names = target.names
     # Partners and bodies are looked up by name; action titles are descriptive, so the same
     # words in a title say less.

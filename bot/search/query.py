@@ -12,7 +12,7 @@ from bot.search.themes import MAX_PHRASE, Thesaurus
 from bot.search.vocabulary import Vocabulary
 
 MAX_QUESTION_CHARS: Final = 500
-MAX_UNITS: Final = 12
+MAX_UNITS: Final = 8
 
 # Weights of the ways a record can match a typed word: the word itself always wins.
 EXACT: Final = 1.0
@@ -20,6 +20,7 @@ REJOINED: Final = 0.95  # volwassenenonderwijs typed, volwassenonderwijs indexed
 PARTS: Final = 0.85  # all parts of a hyphenated word or a compound
 HEAD: Final = 0.45  # only the head of a compound (fiets for deelfietsen)
 FUZZY: Final = {1: 0.6, 2: 0.45}
+PREFIX: Final = 0.4  # another ending of the same word (digitalisatie ~ digitalisering)
 THEME_TAG: Final = {True: 0.8, False: 0.6}  # tagged with the theme named / hinted at
 THEME_NAME: Final = 0.5  # the theme's name, for a synonym typed
 THEME_SYNONYM: Final = 0.3  # another synonym of the theme typed
@@ -44,6 +45,9 @@ class Group:
     alts: list[Alt] = field(default_factory=list)
     stems: set[str] = field(default_factory=set)  # what a name must contain to match it
     surfaces: set[str] = field(default_factory=set)  # the words typed (or meant, for typos)
+    # A kind word after the topic ("sociale partners", "taal signalen"): it adds to records
+    # that match it, but records without it are not counted as partial matches.
+    optional: bool = False
 
     def add(self, terms: tuple[str, ...], weight: float, label: str) -> None:
         """Add an alternative, keeping only the best weight per term set."""
@@ -72,6 +76,12 @@ class _Unit:
     text: str  # a content word, hyphenated words joined
     parts: tuple[str, ...]
     acronym: bool
+    optional: bool = False
+
+    @property
+    def shown(self) -> str:
+        """The word as typed (folded), hyphens kept: what `matched` reports."""
+        return "-".join(self.parts) if len(self.parts) > 1 else self.text
 
 
 class QueryReader:
@@ -104,7 +114,9 @@ class QueryReader:
                 groups.append(group)
                 i += used
                 continue
-            groups.append(self._single(units[i]))
+            group = self._single(units[i])
+            group.optional = units[i].optional
+            groups.append(group)
             i += 1
         return groups
 
@@ -112,7 +124,7 @@ class QueryReader:
         """A phrase group for a theme phrase or for words typed apart (wijk werken)."""
         for size in range(min(MAX_PHRASE, len(units) - start), 1, -1):
             span = units[start : start + size]
-            label = " ".join(u.text for u in span)
+            label = " ".join(u.shown for u in span)
             key = tuple(stem(u.text) for u in span)
             joined = "".join(u.text for u in span)
             themes = self.thesaurus.find(key)
@@ -121,7 +133,7 @@ class QueryReader:
                 continue
             group = Group(label)
             if has_joined:
-                group.add((stem(joined),), EXACT, joined)
+                group.add((stem(joined),), EXACT, label)
             terms = tuple(t for t in key if self.has_term(t))
             if len(terms) == len(key):
                 group.add(terms, EXACT if themes else PARTS, label)
@@ -141,11 +153,11 @@ class QueryReader:
 
     def _single(self, unit: _Unit, *, themes: bool = True) -> Group:
         """Alternatives for one typed word: forms, parts, compounds, typos and themes."""
-        group = Group(unit.text)
+        group = Group(unit.shown)
         word = unit.text
         exact = [s for s in stem_variants(word) if self.has_term(s)]
         for s in exact:
-            group.add((s,), EXACT, word)
+            group.add((s,), EXACT, unit.shown)
         group.stems.update(exact or [stem(word)])
         group.surfaces.add(word)
         # Theme synonyms count even when no record uses the word (werkdruk -> werkbaar werk).
@@ -153,7 +165,7 @@ class QueryReader:
         if len(unit.parts) > 1:
             parts = tuple(stem(p) for p in unit.parts if p not in STOPWORDS)
             if parts and all(self.has_term(p) for p in parts):
-                group.add(parts, PARTS, word)
+                group.add(parts, PARTS, unit.shown)
         elif not exact:
             # Only an unknown word is split (deelfietsen); a known one (netwerk) is itself.
             self._compound(group, word)
@@ -169,6 +181,12 @@ class QueryReader:
                         closest = edits
                         group.stems.add(s)
                         group.surfaces.add(candidate)
+        if not group.alts and not unit.acronym:
+            for candidate in self.vocab.sharing_prefix(word):
+                s = stem(candidate)
+                if self.has_term(s) or self.thesaurus.find((s,)):
+                    group.add((s,), PREFIX, candidate)
+                    theme_hits.append((s, PREFIX))
         for s, weight in theme_hits if themes else ():
             for theme_id in sorted(self.thesaurus.find((s,))):
                 self._add_theme(group, theme_id, (s,), weight)
@@ -224,10 +242,15 @@ def _content_units(typed: list[Word]) -> list[_Unit]:
         text = word.joined or parts[0]
         unit = _Unit(text, parts, word.upper or (len(text) <= 4 and text.isalpha()))
         if word.joined is None:
-            if text in STOPWORDS or text in INTENT_ONLY:
+            # Single letters are markup or initials (<b>, "rijbewijs B"), never a topic.
+            if text in STOPWORDS or text in INTENT_ONLY or (len(text) < 2 and text.isalpha()):
                 continue
             if text in KIND_WORDS:
-                kind_words.append(unit)
+                if started:
+                    unit.optional = True
+                    content.append(unit)
+                else:
+                    kind_words.append(unit)
                 continue
             if not started and text in QUESTION_VERBS:
                 continue

@@ -14,7 +14,7 @@ from bot.search.query import Alt, Group
 # Postings read per query and kind; beyond it only the newest postings of a term are read
 # as candidates, and the shortlist is then scored exactly. Keeps p99 flat as logs grow.
 BUDGET: Final = 5_000
-MIN_PER_ALT: Final = 250
+MIN_PER_ALT: Final = 60
 COVERAGE_FLOOR: Final = 0.35  # share of the score left to a record matching few of the words
 # A record matching a concept several ways (tagged with the theme, a synonym in its title and
 # the word in its text) is more central to it than one that only mentions the word.
@@ -31,12 +31,24 @@ class Scored:
     terms: set[str]
 
 
-def coverage(matched: int, total: int) -> float:
-    """Records matching more of the question's concepts rank above partial matches."""
-    if total <= 1:
-        return 1.0
-    share = matched / total
+def coverage(share: float) -> float:
+    """Records matching more of the question rank above partial matches; `share` is the
+    idf-weighted part of the question they match, so missing a common word costs little."""
     return COVERAGE_FLOOR + (1.0 - COVERAGE_FLOOR) * share * share
+
+
+def group_weights(index: KindIndex, groups: Sequence[Group]) -> list[float]:
+    """How much each group counts for coverage in this kind: its best alternative's idf."""
+    weights = []
+    for group in groups:
+        best = 0.0
+        if not group.optional:
+            for alt in group.alts:
+                entry = index.get(alt.terms[0])
+                if entry is not None:
+                    best = max(best, alt.weight * index.idf(len(entry[0])))
+        weights.append(best)
+    return weights
 
 
 def _alt_candidates(index: KindIndex, alt: Alt, cap: int) -> tuple[dict[int, float], bool]:
@@ -80,14 +92,18 @@ def alt_score(index: KindIndex, alt: Alt, ordinal: int) -> float:
 
 
 def explain(
-    index: KindIndex, groups: Sequence[Group], ordinal: int, live: int | None = None
+    index: KindIndex,
+    groups: Sequence[Group],
+    ordinal: int,
+    weights: Sequence[float] | None = None,
 ) -> Scored:
     """Exact per-group scores of one record, and the label and terms of what matched."""
+    weights = group_weights(index, groups) if weights is None else weights
     score = 0.0
-    matched = 0
+    matched = 0.0
     labels: list[str] = []
     terms: set[str] = set()
-    for group in groups:
+    for group, weight in zip(groups, weights, strict=True):
         best, best_alt, summed = 0.0, None, 0.0
         for alt in group.alts:
             value = alt_score(index, alt, ordinal)
@@ -96,12 +112,12 @@ def explain(
                 best, best_alt = value, alt
         if best_alt is not None:
             score += (1.0 - OTHER_ALTS) * best + OTHER_ALTS * summed
-            matched += 1
+            matched += weight
             if best_alt.label not in labels:
                 labels.append(best_alt.label)
             terms.update(t for t in best_alt.terms if not t.startswith("#"))
-    total = len(groups) if live is None else live
-    return Scored(ordinal, score * coverage(matched, total), labels, terms)
+    total = sum(weights)
+    return Scored(ordinal, score * coverage(matched / total if total else 1.0), labels, terms)
 
 
 def _group_scores(index: KindIndex, group: Group, cap: int) -> tuple[dict[int, float], bool]:
@@ -129,40 +145,39 @@ def rank(
     shortlist: int,
     prior: Sequence[float] | None = None,
     bonus: Callable[[int], float] | None = None,
+    explained: dict[int, Scored] | None = None,
 ) -> list[tuple[int, float]]:
     """Records matching the groups, best first: [(ordinal, score)], at most `shortlist`.
 
-    `prior` holds a factor per ordinal (recency, plan); `bonus` is asked per candidate.
+    `prior` holds a factor per ordinal (recency, plan); `bonus` is asked per candidate;
+    records scored exactly on the way are left in `explained` for the hits to reuse.
     """
     n_alts = sum(len(g.alts) for g in groups) or 1
     cap = max(MIN_PER_ALT, BUDGET // n_alts)
+    weights = group_weights(index, groups)
+    total_weight = sum(weights) or 1.0
     totals: dict[int, float] = {}
-    counts: dict[int, int] = {}
+    matched: dict[int, float] = {}
     any_truncated = False
-    live_groups = 0
-    for group in groups:
+    for group, weight in zip(groups, weights, strict=True):
         scores, truncated = _group_scores(index, group, cap)
         any_truncated |= truncated
         if not scores:
             continue
-        live_groups += 1
         if not totals:
             totals = dict(scores)
-            counts = dict.fromkeys(scores, 1)
+            matched = dict.fromkeys(scores, weight)
             continue
         for d, s in scores.items():
             totals[d] = totals.get(d, 0.0) + s
-            counts[d] = counts.get(d, 0) + 1
+            matched[d] = matched.get(d, 0.0) + weight
     records = index.records
-    cover = [coverage(c, live_groups) for c in range(live_groups + 1)]
-    if prior is None:
-        scored = [(t * cover[counts[d]], d) for d, t in totals.items() if records[d] is not None]
-    else:
-        scored = [
-            (t * cover[counts[d]] * prior[d], d)
-            for d, t in totals.items()
-            if records[d] is not None
-        ]
+    floor, rest = COVERAGE_FLOOR, (1.0 - COVERAGE_FLOOR) / (total_weight * total_weight)
+    scored = [
+        (t * (floor + rest * matched[d] * matched[d]) * (prior[d] if prior else 1.0), d)
+        for d, t in totals.items()
+        if records[d] is not None
+    ]
     if bonus is not None:
         scored = [(value * bonus(d), d) for value, d in scored]
     top = heapq.nlargest(shortlist, scored)
@@ -170,7 +185,10 @@ def rank(
         # Candidates came from the newest postings only: score the shortlist exactly.
         rescored = []
         for _, d in top:
-            value = explain(index, groups, d, live_groups).score
+            why = explain(index, groups, d, weights)
+            if explained is not None:
+                explained[d] = why
+            value = why.score
             value *= prior[d] if prior is not None else 1.0
             value *= bonus(d) if bonus is not None else 1.0
             rescored.append((value, d))

@@ -15,6 +15,7 @@ Ranked = list[tuple[int, float]]
 FROM_ACTIONS: Final = 0.6
 FROM_BODIES: Final = 1.0  # "wie zit er in X": the members of a named body
 FROM_PARTNERS: Final = 0.25
+ORGANISER: Final = 1.5  # who organises a body answers "wie" about it before its members
 EXTRA_LINKS: Final = 0.15  # every further linked action adds a little
 SOURCES: Final = 30  # only the best actions, bodies and partners pass their score on
 
@@ -83,10 +84,11 @@ class Relations:
             if rec is None:
                 continue
             label = f"via overleg {text_of(rec.get('name'))}"
-            for pid in ids_of(rec.get("partners")):
+            organiser = text_of(rec.get("organiser"))
+            for pid in dict.fromkeys([organiser, *ids_of(rec.get("partners"))]):
                 target = partners.ordinal.get(pid)
                 if target is not None:
-                    value = score * self._damp(pid)
+                    value = score * self._damp(pid) * (ORGANISER if pid == organiser else 1.0)
                     from_bodies[target] = max(from_bodies.get(target, 0.0), value)
                     reasons.setdefault(("partners", target), []).append(label)
         from_partners: dict[int, float] = {}

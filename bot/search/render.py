@@ -47,7 +47,8 @@ def _line(hit: Hit) -> str:
         status = STATUS.get(extra.get("status", ""), "")
         head = f"{dutch_date(extra.get('date'))} {hit.title}" + (f" ({status})" if status else "")
     elif hit.kind == "signals":
-        head = f"{dutch_date(extra.get('date'))}: {hit.title}"
+        # The snippet is the signal's own text around what matched.
+        head = f"{dutch_date(extra.get('date'))}: {hit.snippet or hit.title}"
     else:
         head = hit.title
     line = f"- {head}"

@@ -16,10 +16,21 @@ _MIN_HEAD = 4  # the right-hand part (the head) of a compound
 _MIN_MODIFIER = 3  # the left-hand part
 _MIN_COMPOUND = 7
 _MAX_FUZZY = 8
+_MIN_PREFIX = 6  # shortest shared beginning that makes two words variants
+_PREFIX_KEY = 5
+_PREFIX_SHARE = 0.65  # ... and the share of the typed word it must cover
 COMPOUND_PART = 0.5  # "fiets" inside "deelfietsen" counts half a word
 
 # How an indexed word counts: (length in words, (term, weight) pairs, words for the vocabulary)
 WordEntry = tuple[int, tuple[tuple[str, float], ...], tuple[str, ...]]
+
+
+def _shared_start(one: str, other: str) -> int:
+    """How many leading letters two words have in common."""
+    for i, (a, b) in enumerate(zip(one, other, strict=False)):
+        if a != b:
+            return i
+    return min(len(one), len(other))
 
 
 def allowed_edits(word: str) -> int:
@@ -40,7 +51,9 @@ class Vocabulary:
         self.counts: dict[str, int] = {}  # raw word -> times indexed
         self.forms: dict[str, set[str]] = {}  # stem -> the words filed under it, for snippets
         self.known: set[str] = set()
+        self.known_stems: set[str] = set()
         self._by_length: dict[int, list[str]] = {}
+        self._by_prefix: dict[str, list[str]] = {}
         self._listed: set[str] = set()
         self._splits: dict[str, tuple[str, ...]] = {}
         self.analysed: dict[str, WordEntry] = {}
@@ -51,11 +64,14 @@ class Vocabulary:
             if word not in self._listed and not word[0].isdigit():
                 self._listed.add(word)
                 self._by_length.setdefault(len(word), []).append(word)
+                if len(word) >= _MIN_PREFIX:
+                    self._by_prefix.setdefault(word[:_PREFIX_KEY], []).append(word)
 
     def learn(self, word: str) -> None:
         """Mark a word of the curated knowledge base as known (counted when indexed)."""
         if word and word not in self.known:
             self.known.add(word)
+            self.known_stems.add(stem(word))
             self.forms.setdefault(stem(word), set()).add(word)
             self._forget_splits()
             self.list_for_typos((word,))
@@ -122,7 +138,8 @@ class Vocabulary:
         # Longest head first: Dutch compounds are head-final and the head carries the meaning.
         for cut in range(_MIN_MODIFIER, len(word) - _MIN_HEAD + 1):
             head = word[cut:]
-            if head not in known or head in STOPWORDS:
+            # The head may be another form of a known word (fietsen for fiets).
+            if head in STOPWORDS or (head not in known and stem(head) not in self.known_stems):
                 continue
             modifier = word[:cut]
             for linker in _LINKERS:
@@ -171,3 +188,17 @@ class Vocabulary:
             key=lambda item: (item[1], -self.counts.get(item[0], 0)),
         )
         return ranked[:_MAX_FUZZY]
+
+    def sharing_prefix(self, word: str) -> list[str]:
+        """Words that begin as `word` does for most of its length (digitalisatie ->
+        digitalisering, organisatie -> organiseren): the last resort for an unknown word."""
+        if len(word) < _MIN_PREFIX + 1:
+            return []
+        need = max(_MIN_PREFIX, int(_PREFIX_SHARE * len(word)))
+        found = []
+        for candidate in self._by_prefix.get(word[:_PREFIX_KEY], ()):
+            shared = _shared_start(word, candidate)
+            if shared >= need and candidate != word:
+                found.append((shared, self.counts.get(candidate, 0), candidate))
+        found.sort(reverse=True)
+        return [candidate for _, _, candidate in found[:_MAX_FUZZY]]
