@@ -161,6 +161,14 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
+    """Talk to the bot in the terminal (no Telegram needed)."""
+    from bot.chat import run_chat
+
+    await run_chat(settings)
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -199,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the question; - reads one question per line from stdin")
     p.add_argument("--json", action="store_true", help="one JSON object per question")
     p.set_defaults(handler=cmd_ask)
+
+    p = sub.add_parser("chat", help="talk to the bot in the terminal (no Telegram needed)")
+    p.set_defaults(handler=cmd_chat)
 
     p = sub.add_parser("run", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     p.set_defaults(handler=cmd_run)
