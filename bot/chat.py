@@ -78,7 +78,7 @@ class LocalBotApi(BaseRequest):
             return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
                     "supports_inline_queries": False}
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
-            message = {
+            message: dict[str, Any] = {
                 "message_id": self.new_message_id(),
                 "date": int(time.time()),
                 "chat": {"id": int(params.get("chat_id", LOCAL_CHAT_ID)), "type": "private"},
@@ -91,15 +91,15 @@ class LocalBotApi(BaseRequest):
             self.outbox.append(message)
             return message
         if method == "editMessageText":
-            message = self.messages.get(int(params.get("message_id", 0)))
-            if message is None:
+            edited = self.messages.get(int(params.get("message_id", 0)))
+            if edited is None:
                 return True
-            message["text"] = params.get("text", "")
-            message.pop("reply_markup", None)
+            edited["text"] = params.get("text", "")
+            edited.pop("reply_markup", None)
             if "reply_markup" in params:
-                message["reply_markup"] = params["reply_markup"]
-            self.outbox.append(dict(message, edited=True))
-            return message
+                edited["reply_markup"] = params["reply_markup"]
+            self.outbox.append(dict(edited, edited=True))
+            return edited
         if method == "answerCallbackQuery":
             if params.get("text"):
                 self.outbox.append({"text": params["text"], "alert": True})
@@ -140,7 +140,7 @@ class TerminalChat:
         if not line:
             return
         if line.isdigit() and self.choices and 1 <= int(line) <= len(self.choices):
-            message_id, message, data = self.choices[int(line) - 1]
+            _, message, data = self.choices[int(line) - 1]
             raw = self._callback(message, data)
         else:
             raw = self._message(line)
