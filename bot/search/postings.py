@@ -26,6 +26,8 @@ def add_terms(text: str, norm: float, vocab: Vocabulary, weights: dict[str, floa
     analysed, counts = vocab.analysed, vocab.counts
     for raw in WORD_RE.findall(fold(text)):
         entry = analysed.get(raw) or vocab.analyse(raw)
+        if not entry[0]:
+            continue  # a stopword: a third of Dutch text, and nothing to index
         for term, weight in entry[1]:
             weights[term] = weights.get(term, 0.0) + weight * norm
         seen = counts.get(raw, 0) + 1
