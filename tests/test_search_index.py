@@ -92,6 +92,25 @@ def test_a_body_question_finds_its_meetings(index: SearchIndex) -> None:
     assert answer.order[0] == "meetings"
 
 
+def test_a_meeting_of_the_named_body_ranks_above_a_newer_one_that_mentions_it(
+    index: SearchIndex,
+) -> None:
+    index.upsert(
+        "meetings",
+        {"id": 9, "body": "vervoersregio-overleg", "date": "2024-05-30", "status": "held",
+         "topics": ["verslag van de LDE-fabriek"], "notes": None, "attendees": []},
+    )  # fmt: skip
+    assert ids(index.search("LDE-fabriek"), "meetings") == [1, 9, 2]
+
+
+def test_meetings_with_a_named_partner_are_found_through_their_attendees(
+    index: SearchIndex,
+) -> None:
+    (hit,) = index.search("vergaderingen met W13").hits("meetings")
+    assert hit.id == 1
+    assert hit.matched == ["W13"]
+
+
 def test_every_hit_says_why_it_matched_and_shows_a_snippet(index: SearchIndex) -> None:
     (hit, *_) = index.search("rijsimulator").hits("actions")
     assert hit.matched == ["rijsimulator"]

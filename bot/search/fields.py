@@ -25,6 +25,9 @@ FIELDS: Final[dict[str, tuple[float, float]]] = {
     "section": (0.3, 0.3),
 }
 TAG_WEIGHT: Final = 1.6  # a theme tag counts like one word in the themes field
+THEME_TAG: Final = "#"
+BODY_LINK: Final = "@b:"
+PARTNER_LINK: Final = "@p:"
 
 
 def text_of(value: Any) -> str:
@@ -71,7 +74,6 @@ class Context:
 
     themes: dict[str, str] = field(default_factory=dict)
     bodies: dict[str, str] = field(default_factory=dict)
-    body_aliases: dict[str, str] = field(default_factory=dict)
     partners: dict[str, str] = field(default_factory=dict)
     sections: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -85,9 +87,6 @@ class Context:
         for body in records(snapshot, "bodies"):
             if body.get("id") is not None:
                 ctx.bodies[str(body["id"])] = text_of(body.get("name")) or str(body["id"])
-                # Meetings carry their body's words; each word once keeps postings few.
-                words = dict.fromkeys(text_of(body.get("aliases")).casefold().split())
-                ctx.body_aliases[str(body["id"])] = " ".join(w for w in words if w != ";")
         for partner in records(snapshot, "partners"):
             if partner.get("id") is not None:
                 ctx.partners[str(partner["id"])] = text_of(partner.get("name"))
@@ -151,20 +150,14 @@ def fields_of(kind: str, rec: Record, ctx: Context) -> list[tuple[str, str]]:
             ("related", text_of(get("role_text"))),
             ("related", ctx.names(ctx.partners, ids_of(get("partners")))),
         ]
+    # A meeting's body and attendees (a signal's source) are links, see links_of: the names
+    # are matched once per question, not indexed again in every one of 10^5 logs.
     if kind == "meetings":
-        body = text_of(get("body"))
-        return [
-            ("topics", text_of(get("topics"))),
-            ("body", ctx.bodies.get(body, body) + " ; " + ctx.body_aliases.get(body, "")),
-            ("text", text_of(get("notes"))),
-            ("related", ctx.names(ctx.partners, ids_of(get("attendees")))),
-        ]
+        return [("topics", text_of(get("topics"))), ("text", text_of(get("notes")))]
     if kind == "signals":
-        body, partner = text_of(get("source_body")), text_of(get("source_partner"))
         return [
             ("topics", text_of(get("text"))),
             ("themes", ctx.names(ctx.themes, ids_of(get("themes")))),
-            ("body", ctx.bodies.get(body, body) + " ; " + ctx.partners.get(partner, partner)),
             ("related", text_of(get("addressee"))),
         ]
     if kind == "documents":
@@ -176,11 +169,19 @@ def fields_of(kind: str, rec: Record, ctx: Context) -> list[tuple[str, str]]:
     return []
 
 
-def tags_of(kind: str, rec: Record) -> list[str]:
-    """Theme ids a record is tagged with (meetings and documents carry none)."""
+def links_of(kind: str, rec: Record) -> list[tuple[str, float]]:
+    """Pseudo-terms with their weight: theme tags (#id), a log's body and partners (@id)."""
+    get = rec.get
+    links: list[tuple[str, float]] = []
     if kind in ("actions", "partners", "bodies", "signals"):
-        return ids_of(rec.get("themes"))
-    return []
+        links += [(THEME_TAG + t, TAG_WEIGHT) for t in ids_of(get("themes"))]
+    if kind == "meetings":
+        links += [(BODY_LINK + b, FIELDS["body"][0]) for b in ids_of(get("body"))]
+        links += [(PARTNER_LINK + p, FIELDS["related"][0]) for p in ids_of(get("attendees"))]
+    if kind == "signals":
+        links += [(BODY_LINK + b, FIELDS["body"][0]) for b in ids_of(get("source_body"))]
+        links += [(PARTNER_LINK + p, FIELDS["body"][0]) for p in ids_of(get("source_partner"))]
+    return links
 
 
 def title_of(kind: str, rec: Record, ctx: Context) -> str:

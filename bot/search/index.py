@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from bot.search.answer import Hit, SearchAnswer, make_snippet
@@ -14,19 +14,19 @@ from bot.search.fields import (
     date_of,
     fields_of,
     ids_of,
+    links_of,
     plan_of,
     records,
     snippet_source,
-    tags_of,
     text_of,
     title_of,
 )
 from bot.search.lexicon import KINDS
 from bot.search.postings import KindIndex
 from bot.search.priors import plan_priors, recency_priors
-from bot.search.query import Analysis, QueryReader
+from bot.search.query import Analysis, Group, QueryReader
 from bot.search.ranking import Scored, explain, rank
-from bot.search.relations import Relations
+from bot.search.relations import Relations, link_groups
 from bot.search.suggest import suggest_themes
 from bot.search.text import WORD_RE, fold, split_word
 from bot.search.themes import Thesaurus
@@ -53,6 +53,7 @@ class SearchIndex:
         self.relations = Relations()
         self.current_plan = ""
         self.reader = QueryReader(self.vocab, self.thesaurus, self.has_term)
+        self.vocab.popularity = self.df
         self._default_suggestions: list[str] = []
 
     # ---- building and updating -------------------------------------------------------------
@@ -69,6 +70,7 @@ class SearchIndex:
         if not isinstance(snapshot, Mapping):
             snapshot = {}
         self.vocab = Vocabulary()
+        self.vocab.popularity = self.df
         self.context = Context.from_snapshot(snapshot)
         self.thesaurus = Thesaurus.from_snapshot(snapshot)
         self._learn_known_words(snapshot)
@@ -110,7 +112,7 @@ class SearchIndex:
             prepared.sort(key=lambda item: item[0])
         target.set_lengths(fields for _, _, fields in prepared[:: max(1, len(prepared) // 2000)])
         for day, rec, fields in prepared:
-            target.add(rec, fields, tags_of(kind, rec), date=day, names=_names(kind, rec))
+            target.add(rec, fields, links_of(kind, rec), date=day, names=_names(kind, rec))
         self.kinds[kind] = target
 
     def upsert(self, kind: str, record: Mapping[str, Any]) -> None:
@@ -122,7 +124,7 @@ class SearchIndex:
         target.add(
             rec,
             fields_of(kind, rec, self.context),
-            tags_of(kind, rec),
+            links_of(kind, rec),
             date=_date_ordinal(kind, rec),
             names=_names(kind, rec),
         )
@@ -139,6 +141,10 @@ class SearchIndex:
         if target.dead > max(1000, target.alive):
             live = [r for r in target.records if r is not None]
             self._index_kind(kind, live)
+
+    def df(self, term: str) -> int:
+        """How many records (of all kinds) hold a term."""
+        return sum(len(entry[0]) for kind in self.kinds.values() if (entry := kind.get(term)))
 
     def has_term(self, term: str) -> bool:
         """Whether any kind holds the term (a stem or a #theme tag)."""
@@ -161,7 +167,7 @@ class SearchIndex:
         self, question: str, *, limit: int = 10, today: dt.date | None = None
     ) -> SearchAnswer:
         """Answer a free-text question with ranked hits per kind; never raises on odd input."""
-        limit = max(1, min(int(limit), MAX_LIMIT))
+        limit = max(1, min(limit if isinstance(limit, int) else 10, MAX_LIMIT))
         analysis = self.reader.read(question if isinstance(question, str) else "")
         answer = SearchAnswer(query=question if isinstance(question, str) else "")
         answer.order = analysis.order
@@ -169,14 +175,23 @@ class SearchIndex:
         if analysis.groups:
             reference = today or self.today or self._latest_date()
             explained: dict[str, dict[int, Scored]] = {kind: {} for kind in KINDS}
+            groups = dict.fromkeys(CURATED, analysis.groups)
             scores = {
-                kind: self._rank_kind(kind, analysis, limit, reference, explained[kind])
-                for kind in KINDS
+                kind: self._rank_kind(kind, analysis, groups[kind], limit, reference, explained)
+                for kind in CURATED
             }
             reasons = self.relations.apply(scores, self.kinds)
+            for kind in LOGGED:
+                # Logs match a body or partner the question names through their links.
+                groups[kind] = link_groups(analysis.groups, self.kinds, scores, self.kinds[kind])
+                scores[kind] = self._rank_kind(
+                    kind, analysis, groups[kind], limit, reference, explained
+                )
             for kind in KINDS:
                 ranked = scores[kind][:limit]
-                answer.groups[kind] = self._hits(kind, analysis, ranked, reasons, explained[kind])
+                answer.groups[kind] = self._hits(
+                    kind, groups[kind], ranked, reasons, explained[kind]
+                )
         if answer.empty:
             answer.suggestions = suggest_themes(
                 self.thesaurus, analysis.words, self._default_suggestions
@@ -187,18 +202,20 @@ class SearchIndex:
         self,
         kind: str,
         analysis: Analysis,
+        groups: list[Group],
         limit: int,
         reference: dt.date | None,
-        explained: dict[int, Scored],
+        explained: dict[str, dict[int, Scored]],
     ) -> list[tuple[int, float]]:
         target = self.kinds.get(kind)
         if target is None or not target.alive:
             return []
-        groups = analysis.groups
         if kind in LOGGED:
             priors = recency_priors(target, reference)
             shortlist = 2 * limit + 10
-            return rank(target, groups, shortlist=shortlist, prior=priors, explained=explained)
+            return rank(
+                target, groups, shortlist=shortlist, prior=priors, explained=explained[kind]
+            )
         bonus = _name_bonus(target, analysis)
         prior = plan_priors(target, self.current_plan) if kind == "actions" else None
         return rank(target, groups, shortlist=max(200, 3 * limit), prior=prior, bonus=bonus)
@@ -206,7 +223,7 @@ class SearchIndex:
     def _hits(
         self,
         kind: str,
-        analysis: Analysis,
+        groups: list[Group],
         ranked: list[tuple[int, float]],
         reasons: dict[tuple[str, int], list[str]],
         explained: dict[int, Scored],
@@ -217,7 +234,7 @@ class SearchIndex:
             rec = target.records[ordinal]
             if rec is None:
                 continue
-            why = explained.get(ordinal) or explain(target, analysis.groups, ordinal)
+            why = explained.get(ordinal) or explain(target, groups, ordinal)
             matched = why.labels or reasons.get((kind, ordinal), [])
             hits.append(
                 Hit(
@@ -281,7 +298,7 @@ def _extra(kind: str, rec: Record) -> dict[str, Any]:
     return {}
 
 
-def _name_bonus(target: KindIndex, analysis: Analysis) -> Any:
+def _name_bonus(target: KindIndex, analysis: Analysis) -> Callable[[int], float] | None:
     """A record whose name or alias is what was typed ranks first (Kortrijk, STAM, ROA)."""
     groups = [g.stems for g in analysis.groups if g.stems and not g.optional]
     if not groups:

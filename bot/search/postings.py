@@ -7,33 +7,31 @@ from array import array
 from collections.abc import Iterable, Sequence
 from typing import Final
 
-from bot.search.fields import FIELDS, TAG_WEIGHT, Record
+from bot.search.fields import FIELDS, Record
 from bot.search.lexicon import STOPWORDS
 from bot.search.text import WORD_RE, fold, split_word, stem
 from bot.search.vocabulary import Vocabulary
 
 K1: Final = 1.2
-TAG_PREFIX: Final = "#"
-# Fields whose text repeats across records (a meeting's body): analysed once per distinct text.
-REPEATED: Final = frozenset({"body", "themes", "section"})
+# Fields whose text repeats across records (an action's pillar, theme names): analysed once
+# per distinct text.
+REPEATED: Final = frozenset({"themes", "section"})
 REPEATED_CACHE: Final = 4096
 
 Postings = tuple["array[int]", "array[float]"]
 
 
 def add_terms(text: str, norm: float, vocab: Vocabulary, weights: dict[str, float]) -> None:
-    """Add the weighted terms of one field's text to `weights`, counting its words in `vocab`."""
-    analysed, counts = vocab.analysed, vocab.counts
+    """Add the weighted terms of one field's text to `weights`; new words go to `vocab`."""
+    analysed, listed = vocab.analysed, vocab.listed
     for raw in WORD_RE.findall(fold(text)):
         entry = analysed.get(raw) or vocab.analyse(raw)
         if not entry[0]:
             continue  # a stopword: a third of Dutch text, and nothing to index
         for term, weight in entry[1]:
             weights[term] = weights.get(term, 0.0) + weight * norm
-        seen = counts.get(raw, 0) + 1
-        counts[raw] = seen
-        if seen == 2:
-            vocab.list_for_typos(entry[2])
+        if raw not in listed:
+            vocab.sighted(raw, entry[2])
 
 
 class KindIndex:
@@ -73,7 +71,7 @@ class KindIndex:
         self,
         record: Record,
         fields: Sequence[tuple[str, str]],
-        tags: Sequence[str],
+        links: Sequence[tuple[str, float]],
         *,
         date: int = 0,
         names: Sequence[str] = (),
@@ -94,9 +92,8 @@ class KindIndex:
                 self._add_repeated(text, norm, weights)
             else:
                 add_terms(text, norm, self.vocab, weights)
-        for tag in tags:
-            term = TAG_PREFIX + tag
-            weights[term] = weights.get(term, 0.0) + TAG_WEIGHT
+        for term, weight in links:
+            weights[term] = weights.get(term, 0.0) + weight
         postings = self.postings
         find = postings.get
         for term, wtf in weights.items():

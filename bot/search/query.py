@@ -166,6 +166,11 @@ class QueryReader:
             parts = tuple(stem(p) for p in unit.parts if p not in STOPWORDS)
             if parts and all(self.has_term(p) for p in parts):
                 group.add(parts, PARTS, unit.shown)
+            # Each part alone still says something (OCMW-cliënten: records on the OCMW).
+            for part, typed in zip(parts, unit.parts, strict=False):
+                if self.has_term(part):
+                    group.add((part,), PART_OF_PHRASE, typed)
+            group.stems.update(parts)
         elif not exact:
             # Only an unknown word is split (deelfietsen); a known one (netwerk) is itself.
             self._compound(group, word)

@@ -13,7 +13,7 @@ from bot.search.query import Alt, Group
 
 # Postings read per query and kind; beyond it only the newest postings of a term are read
 # as candidates, and the shortlist is then scored exactly. Keeps p99 flat as logs grow.
-BUDGET: Final = 5_000
+BUDGET: Final = 3_000
 MIN_PER_ALT: Final = 60
 COVERAGE_FLOOR: Final = 0.35  # share of the score left to a record matching few of the words
 # A record matching a concept several ways (tagged with the theme, a synonym in its title and
@@ -115,7 +115,7 @@ def explain(
             matched += weight
             if best_alt.label not in labels:
                 labels.append(best_alt.label)
-            terms.update(t for t in best_alt.terms if not t.startswith("#"))
+            terms.update(t for t in best_alt.terms if t[0] not in "#@")
     total = sum(weights)
     return Scored(ordinal, score * coverage(matched / total if total else 1.0), labels, terms)
 
@@ -173,11 +173,18 @@ def rank(
             matched[d] = matched.get(d, 0.0) + weight
     records = index.records
     floor, rest = COVERAGE_FLOOR, (1.0 - COVERAGE_FLOOR) / (total_weight * total_weight)
-    scored = [
-        (t * (floor + rest * matched[d] * matched[d]) * (prior[d] if prior else 1.0), d)
-        for d, t in totals.items()
-        if records[d] is not None
-    ]
+    if prior is None:
+        scored = [
+            (t * (floor + rest * matched[d] * matched[d]), d)
+            for d, t in totals.items()
+            if records[d] is not None
+        ]
+    else:
+        scored = [
+            (t * (floor + rest * matched[d] * matched[d]) * prior[d], d)
+            for d, t in totals.items()
+            if records[d] is not None
+        ]
     if bonus is not None:
         scored = [(value * bonus(d), d) for value, d in scored]
     top = heapq.nlargest(shortlist, scored)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, Final
 
-from bot.search.fields import ids_of, records, text_of
+from bot.search.fields import BODY_LINK, PARTNER_LINK, ids_of, records, text_of
 from bot.search.postings import KindIndex
+from bot.search.query import Alt, Group
+from bot.search.ranking import OTHER_ALTS
 from bot.search.themes import Thesaurus
 
 Ranked = list[tuple[int, float]]
@@ -18,6 +21,9 @@ FROM_PARTNERS: Final = 0.25
 ORGANISER: Final = 1.5  # who organises a body answers "wie" about it before its members
 EXTRA_LINKS: Final = 0.15  # every further linked action adds a little
 SOURCES: Final = 30  # only the best actions, bodies and partners pass their score on
+LINK_SOURCES: Final = 3  # bodies or partners a question can name at once
+LINK_SHARE: Final = 0.3  # ... each scoring at least this share of the best one
+LINK_OVER_MENTION: Final = 1.2  # a meeting *of* a body ranks above one that mentions it
 
 
 class Relations:
@@ -129,3 +135,53 @@ def _merge(direct: Ranked, *extras: dict[int, float]) -> Ranked:
 
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
+
+
+def link_groups(
+    groups: list[Group],
+    kinds: Mapping[str, KindIndex],
+    scores: Mapping[str, Ranked],
+    logs: KindIndex,
+) -> list[Group]:
+    """The question's groups for meetings or signals (`logs`): a group that names one of the
+    best bodies or partners also matches the logs linked to it (@b:id, @p:id), at least as
+    strongly as a log that merely mentions the name."""
+    extra: list[list[Alt]] = [[] for _ in groups]
+    strongest = [_strongest(logs, group) for group in groups]
+    for kind, prefix in (("bodies", BODY_LINK), ("partners", PARTNER_LINK)):
+        target, ranked = kinds.get(kind), scores.get(kind, [])
+        if target is None or not ranked or ranked[0][1] <= 0:
+            continue
+        top = ranked[0][1]
+        for ordinal, score in ranked[:LINK_SOURCES]:
+            rec = target.records[ordinal]
+            if score < LINK_SHARE * top or rec is None:
+                continue
+            names = [stems for stems, _ in target.names[ordinal]]
+            label = text_of(rec.get("name")) or text_of(rec.get("id"))
+            term = prefix + text_of(rec.get("id"))
+            entry = logs.get(term)
+            if entry is None:
+                continue
+            idf = logs.idf(len(entry[0]))
+            for i, group in enumerate(groups):
+                if any(group.stems & stems for stems in names):
+                    weight = max(1.0, LINK_OVER_MENTION * strongest[i] / idf) * score / top
+                    extra[i].append(Alt((term,), weight, label))
+    return [
+        replace(group, alts=[*group.alts, *more]) if more else group
+        for group, more in zip(groups, extra, strict=True)
+    ]
+
+
+def _strongest(logs: KindIndex, group: Group) -> float:
+    """What a log could score on a group by mentioning it: its alternatives' weighted idf,
+    combined as ranking combines them (the best one plus a share of the others)."""
+    values = []
+    for alt in group.alts:
+        entry = logs.get(alt.terms[0])
+        if entry is not None:
+            values.append(alt.weight * logs.idf(len(entry[0])))
+    if not values:
+        return 0.0
+    return (1.0 - OTHER_ALTS) * max(values) + OTHER_ALTS * sum(values)

@@ -1,8 +1,8 @@
-"""The index's own vocabulary: word counts, compound splitting and typo lookup."""
+"""The index's own vocabulary: known words, compound splitting and typo lookup."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -41,31 +41,43 @@ def allowed_edits(word: str) -> int:
 
 
 class Vocabulary:
-    """Every word the index has seen, with how often it was used.
+    """Every word the index has seen: what it stems to, splits into, or is a typo of.
 
     `known` is the curated part (knowledge base, theme synonyms): compounds are split only
     into known words, so a typo in one logged meeting never becomes a compound part.
     """
 
     def __init__(self) -> None:
-        self.counts: dict[str, int] = {}  # raw word -> times indexed
+        self.listed: set[str] = set()  # typo-reachable words
+        self._once: set[str] = set()  # logged words seen once (a typo there is no target)
+        # How many records hold a stem; the index sets it (ties among typo candidates).
+        self.popularity: Callable[[str], int] = lambda term: 0
         self.forms: dict[str, set[str]] = {}  # stem -> the words filed under it, for snippets
         self.known: set[str] = set()
         self.known_stems: set[str] = set()
         self._by_length: dict[int, list[str]] = {}
         self._by_prefix: dict[str, list[str]] = {}
-        self._listed: set[str] = set()
         self._splits: dict[str, tuple[str, ...]] = {}
         self.analysed: dict[str, WordEntry] = {}
 
     def list_for_typos(self, words: Iterable[str]) -> None:
         """Make words typo-reachable: known ones at once, logged ones from their second use."""
         for word in words:
-            if word not in self._listed and not word[0].isdigit():
-                self._listed.add(word)
+            if word in self.listed:
+                continue
+            self.listed.add(word)
+            if not word[0].isdigit():
                 self._by_length.setdefault(len(word), []).append(word)
                 if len(word) >= _MIN_PREFIX:
                     self._by_prefix.setdefault(word[:_PREFIX_KEY], []).append(word)
+
+    def sighted(self, raw: str, words: tuple[str, ...]) -> None:
+        """A logged word not typo-reachable yet was indexed again; list it at its second use."""
+        if raw in self._once:
+            self._once.discard(raw)
+            self.list_for_typos((raw, *words))
+        else:
+            self._once.add(raw)
 
     def learn(self, word: str) -> None:
         """Mark a word of the curated knowledge base as known (counted when indexed)."""
@@ -118,7 +130,7 @@ class Vocabulary:
         return sorted(found, key=len, reverse=True)
 
     def __contains__(self, word: object) -> bool:
-        return word in self.counts
+        return word in self.listed or word in self._once
 
     def split(self, word: str) -> tuple[str, ...]:
         """Known parts of a compound (deelfietsen -> deel, fietsen), or () when it is none."""
@@ -185,7 +197,7 @@ class Vocabulary:
         # Same distance: prefer the word more records use (the likelier intended one).
         ranked = sorted(
             ((choice, int(dist)) for choice, dist, _ in found if choice != word),
-            key=lambda item: (item[1], -self.counts.get(item[0], 0)),
+            key=lambda item: (item[1], -self.popularity(stem(item[0]))),
         )
         return ranked[:_MAX_FUZZY]
 
@@ -199,6 +211,6 @@ class Vocabulary:
         for candidate in self._by_prefix.get(word[:_PREFIX_KEY], ()):
             shared = _shared_start(word, candidate)
             if shared >= need and candidate != word:
-                found.append((shared, self.counts.get(candidate, 0), candidate))
+                found.append((shared, self.popularity(stem(candidate)), candidate))
         found.sort(reverse=True)
         return [candidate for _, _, candidate in found[:_MAX_FUZZY]]
