@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import re
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,7 +34,7 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.core import Regie
@@ -305,3 +308,90 @@ async def run_bot(
             await app.stop()
         await app.shutdown()
         await regie.close()
+
+
+# --- an in-process Bot API for `regiebot chat` ------------------------------------------------
+
+LOCAL_USER_ID = 1
+LOCAL_CHAT_ID = 1
+BOT_USER = {"id": 1_000_000, "is_bot": True, "first_name": "regiebot", "username": "regiebot"}
+
+
+@dataclass
+class LocalBotApi(BaseRequest):
+    """Answers the Bot API calls the bot makes, in-process, and collects what it 'sends'."""
+
+    outbox: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    next_message_id: int = 1
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.json_parameters) if request_data else {}
+        result = self._answer(api_method, {k: _decode_param(v) for k, v in params.items()})
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def new_message_id(self) -> int:
+        self.next_message_id += 1
+        return self.next_message_id
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                    "supports_inline_queries": False}
+        if method in ("sendMessage", "sendPhoto", "sendDocument"):
+            message: dict[str, Any] = {
+                "message_id": self.new_message_id(),
+                "date": int(time.time()),
+                "chat": {"id": int(params.get("chat_id", LOCAL_CHAT_ID)), "type": "private"},
+                "from": BOT_USER,
+                "text": params.get("text") or params.get("caption") or "[bestand]",
+            }
+            if "reply_markup" in params:
+                message["reply_markup"] = params["reply_markup"]
+            self.messages[message["message_id"]] = message
+            self.outbox.append(message)
+            return message
+        if method == "editMessageText":
+            edited = self.messages.get(int(params.get("message_id", 0)))
+            if edited is None:
+                return True
+            edited["text"] = params.get("text", "")
+            edited.pop("reply_markup", None)
+            if "reply_markup" in params:
+                edited["reply_markup"] = params["reply_markup"]
+            self.outbox.append(dict(edited, edited=True))
+            return edited
+        if method == "answerCallbackQuery":
+            if params.get("text"):
+                self.outbox.append({"text": params["text"], "alert": True})
+            return True
+        return True  # setMyCommands, sendChatAction, deleteWebhook, ...
+
+
+def _decode_param(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in "[{":
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value

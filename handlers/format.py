@@ -10,17 +10,11 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.dutch_dates import format_date
 from bot.search import SearchAnswer
+from bot.search.render import HEADINGS, STATUS
 
 MAX_TEXT = 4096
-GROUP_TITLES = {
-    "actions": "Acties",
-    "partners": "Partners",
-    "bodies": "Overlegorganen",
-    "meetings": "Vergaderingen",
-    "signals": "Signalen",
-    "documents": "Documenten",
-}
-STATUS_NL = {"held": "gehouden", "planned": "gepland", "cancelled": "geannuleerd"}
+GROUP_TITLES = HEADINGS
+STATUS_NL = STATUS
 SIGNAL_STATUS_NL = {
     "nieuw": "nieuw",
     "doorgegeven": "doorgegeven",

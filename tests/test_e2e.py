@@ -22,7 +22,7 @@ from sqlalchemy.engine import make_url
 from tests.fakes import DEFAULT_USER_ID, FakeBotApi, FakeBotApiServer
 
 REPO = Path(__file__).resolve().parent.parent
-TOKEN = "123456789:AAHfakeTokenForTestsOnly0123456789abcd"
+TOKEN = "123456:fake-token-for-tests-only-0123456789abc"
 
 
 def _count_signals(database_url: str) -> tuple[int, int]:
