@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter, TimedOut
+from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -225,7 +225,7 @@ async def poll(
             wait = exc.retry_after
             await _sleep(stop, wait if isinstance(wait, int | float) else wait.total_seconds())
             continue
-        except (NetworkError, TimedOut) as exc:
+        except (NetworkError, Conflict) as exc:  # TimedOut is a NetworkError
             if isinstance(exc, Conflict):
                 logger.error("another bot instance polls with this token; retrying")
             else:

@@ -158,3 +158,23 @@ def test_a_missing_or_malformed_token_is_a_one_line_error(cli_env: dict[str, str
 
 
 del os
+
+
+def test_a_conflict_from_another_poller_does_not_stop_the_bot(
+    server: tuple[FakeBotApi, FakeBotApiServer], cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    from tests.fakes import ApiError
+
+    api, srv = server
+    api.fail_next("getUpdates", ApiError(409, "Conflict: terminated by other getUpdates request"),
+                  times=1)
+    log = tmp_path / "bot.log"
+    proc = start_bot(srv, cli_env, log)
+    try:
+        wait_for(lambda: bool(api.calls_of("setMyCommands")), "the command menu", 60)
+        api.push_message("/zoek mobiliteit")
+        wait_for(lambda: any("<b>Acties</b>" in t for t in texts(api)), "the answer after 409")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        code = proc.wait(timeout=30)
+    assert code == 0, log.read_text()
