@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.dutch_dates import parse_dutch_date
 from bot.meeting_line import BodyName, MeetingDraft, parse_meeting_line
 from bot.search import SearchAnswer, SearchIndex
 from bot.search.text import fold
@@ -74,8 +73,9 @@ class Regie:
         async with store.sessions() as session:
             snapshot = await export_store(session)
         index = SearchIndex.build(snapshot, today=the_clock().date())
-        regie = cls(store=store, settings=settings, index=index, snapshot=snapshot,
-                    clock=the_clock)
+        regie = cls(
+            store=store, settings=settings, index=index, snapshot=snapshot, clock=the_clock
+        )
         regie._learn_bodies()
         return regie
 
@@ -153,8 +153,14 @@ class Regie:
         status = "planned" if date > self.today() else "held"
         async with self.store.sessions() as session:
             stored = await entries.log_meeting(
-                session, body_id=body_id, date=date, status=status, topics=topics,
-                notes=notes, attendees=attendees, source=actor.source,
+                session,
+                body_id=body_id,
+                date=date,
+                status=status,
+                topics=topics,
+                notes=notes,
+                attendees=attendees,
+                source=actor.source,
             )
             await self._mark(session, actor)
             await session.commit()
@@ -181,8 +187,9 @@ class Regie:
             words = [theme["name"], *theme.get("synonyms", [])]
             for word in words:
                 key = " ".join(fold(word).replace("-", " ").split())
-                if len(key) >= 3 and (f" {key} " in folded or f" {key}en " in folded
-                                      or f" {key}s " in folded):
+                if len(key) >= 3 and (
+                    f" {key} " in folded or f" {key}en " in folded or f" {key}s " in folded
+                ):
                     found.append(theme["id"])
                     break
         return found
@@ -192,7 +199,10 @@ class Regie:
             raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
         async with self.store.sessions() as session:
             stored = await entries.record_signal(
-                session, text=text, date=self.today(), themes=self.detect_themes(text),
+                session,
+                text=text,
+                date=self.today(),
+                themes=self.detect_themes(text),
                 source=actor.source,
             )
             await self._mark(session, actor)
@@ -202,17 +212,53 @@ class Regie:
 
     async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
         async with self.store.sessions() as session:
-            stored = await entries.update_signal(session, signal_id, actor=actor.user_id,
-                                                 **changes)
+            stored = await entries.update_signal(
+                session, signal_id, actor=actor.user_id, **changes
+            )
             await self._mark(session, actor)
             await session.commit()
         self.index.upsert("signals", stored.record)
         return stored
 
+    async def signals(self) -> list[dict[str, Any]]:
+        """Every signal as stored now, newest first."""
+        async with self.store.sessions() as session:
+            return await entries.list_signals(session)
+
+    async def recent_meetings(self, body_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
+        async with self.store.sessions() as session:
+            return await entries.recent_meetings(session, body_id=body_id, limit=limit)
+
+    # --- members ------------------------------------------------------------------------------
+
+    async def set_member(self, actor: Actor, telegram_id: int, name: str | None) -> bool:
+        """Allow a member (True when new); the change is audited."""
+        async with self.store.sessions() as session:
+            created = await entries.add_member(
+                session, telegram_id=telegram_id, name=name, role="member", actor=actor.user_id
+            )
+            await self._mark(session, actor)
+            await session.commit()
+        return created
+
+    async def remove_member(self, actor: Actor, telegram_id: int) -> bool:
+        """Remove a member added with /lid (True when there was one)."""
+        async with self.store.sessions() as session:
+            removed = await entries.remove_member(
+                session, telegram_id=telegram_id, actor=actor.user_id
+            )
+            await self._mark(session, actor)
+            await session.commit()
+        return removed
+
     # --- undo ---------------------------------------------------------------------------------
 
     async def undo(
-        self, actor: Actor, *, entity: str | None = None, entry_id: int | None = None,
+        self,
+        actor: Actor,
+        *,
+        entity: str | None = None,
+        entry_id: int | None = None,
         admin: bool = False,
     ) -> dict[str, Any]:
         """Remove an entry: the given one, or the actor's newest. Only one's own unless admin."""
@@ -223,12 +269,11 @@ class Regie:
                     raise EntryError("Je hebt nog niets gelogd dat ik ongedaan kan maken.")
                 entity, entry_id = last
             if entity == "meeting":
-                record = await _owned(session, entries._meeting, entry_id, actor, admin)
+                await _check_owner(session, entries._meeting, entry_id, actor, admin)
                 before = await entries.delete_meeting(session, entry_id, actor=actor.user_id)
             else:
-                record = await _owned(session, entries._signal, entry_id, actor, admin)
+                await _check_owner(session, entries._signal, entry_id, actor, admin)
                 before = await entries.delete_signal(session, entry_id, actor=actor.user_id)
-            del record
             await self._mark(session, actor)
             await session.commit()
         self.index.remove("meetings" if entity == "meeting" else "signals", entry_id)
@@ -241,15 +286,10 @@ class Regie:
         if actor.update_id is not None:
             await inbox.mark_handled(session, actor.update_id)
 
-    async def parse_date(self, text: str) -> tuple[dt.date | None, str | None]:
-        parsed = parse_dutch_date(text, today=self.today())
-        return parsed.date, parsed.error
 
-
-async def _owned(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> Any:
+async def _check_owner(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> None:
     record = await load(session, entry_id)
     if record is None:
         raise EntryError("Dat staat niet (meer) in de lijst.")
     if not admin and record.logged_by != actor.user_id:
         raise EntryError("Je kan enkel je eigen invoer ongedaan maken.")
-    return record

@@ -8,7 +8,6 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.core import Regie
-from bot.dutch_dates import format_date
 from handlers.common import actor, is_admin, regie, reply, typing
 from handlers.format import (
     SIGNAL_STATUS_NL,
@@ -80,8 +79,10 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message is None:
         return
-    text = _args_text(context) if message.text and message.text.startswith("/") else (
-        message.text or ""
+    text = (
+        _args_text(context)
+        if message.text and message.text.startswith("/")
+        else (message.text or "")
     )
     text = text.replace(f"@{context.bot.username}", " ").strip()
     if not text:
@@ -100,19 +101,27 @@ async def signal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except EntryError as exc:
         await reply(update, e(exc))
         return
-    names = [t["name"] for t in core.snapshot.get("themes", [])
-             if t["id"] in stored.record["themes"]]
-    await reply(update, signal_saved(stored.record, names, created=stored.created),
-                reply_markup=_signal_keyboard(stored.id))
+    names = [
+        t["name"] for t in core.snapshot.get("themes", []) if t["id"] in stored.record["themes"]
+    ]
+    await reply(
+        update,
+        signal_saved(stored.record, names, created=stored.created),
+        reply_markup=_signal_keyboard(stored.id),
+    )
 
 
 def _signal_keyboard(signal_id: int) -> InlineKeyboardMarkup:
-    return keyboard([
-        [button("Doorgegeven", f"ss:{signal_id}:doorgegeven"),
-         button("Beantwoord", f"ss:{signal_id}:beantwoord"),
-         button("Afgesloten", f"ss:{signal_id}:afgesloten")],
-        [button("Ongedaan maken", f"u:s:{signal_id}")],
-    ])
+    return keyboard(
+        [
+            [
+                button("Doorgegeven", f"ss:{signal_id}:doorgegeven"),
+                button("Beantwoord", f"ss:{signal_id}:beantwoord"),
+                button("Afgesloten", f"ss:{signal_id}:afgesloten"),
+            ],
+            [button("Ongedaan maken", f"u:s:{signal_id}")],
+        ]
+    )
 
 
 async def signal_status_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -128,20 +137,19 @@ async def signal_status_button(update: Update, context: ContextTypes.DEFAULT_TYP
         return
     await query.answer(f"Status: {SIGNAL_STATUS_NL.get(status, status)}")
     core = regie(context)
-    names = [t["name"] for t in core.snapshot.get("themes", [])
-             if t["id"] in stored.record["themes"]]
-    await query.edit_message_text(signal_saved(stored.record, names, created=True),
-                                  reply_markup=_signal_keyboard(stored.id))
+    names = [
+        t["name"] for t in core.snapshot.get("themes", []) if t["id"] in stored.record["themes"]
+    ]
+    await query.edit_message_text(
+        signal_saved(stored.record, names, created=True), reply_markup=_signal_keyboard(stored.id)
+    )
 
 
 async def signals_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List signals: /signalen [open|<thema>]."""
     core = regie(context)
     want = _args_text(context).strip().casefold()
-    async with core.store.sessions() as session:
-        from storage.transfer import export_store
-
-        signals = (await export_store(session))["signals"]
+    signals = await core.signals()
     if want == "open":
         signals = [s for s in signals if s["status"] != "afgesloten"]
     elif want:
@@ -151,9 +159,11 @@ async def signals_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await reply(update, "Geen signalen gevonden.")
         return
     lines = [f"<b>Signalen</b> ({len(signals)})"]
-    for s in sorted(signals, key=lambda s: s["date"], reverse=True)[:20]:
-        lines.append(f"• {e(iso_to_nl(s['date']))} [{e(s['status'])}] {e(s['text'][:120])}"
-                     f" <i>nr. {s['id']}</i>")
+    for s in signals[:20]:
+        lines.append(
+            f"• {e(iso_to_nl(s['date']))} [{e(s['status'])}] {e(s['text'][:120])}"
+            f" <i>nr. {s['id']}</i>"
+        )
     await reply(update, "\n".join(lines))
 
 
@@ -209,7 +219,8 @@ async def details(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if record is None:
         await reply(update, f"Niets gevonden voor <i>{e(query[:100])}</i>.")
         return
-    await reply(update, _details_text(core, kind, record))
+    meetings = await core.recent_meetings(record["id"]) if kind == "bodies" else []
+    await reply(update, _details_text(core, kind, record, meetings))
 
 
 def _find_record(snapshot: dict[str, Any], kind: str, query: str) -> dict[str, Any] | None:
@@ -236,12 +247,12 @@ def _names(core: Regie, kind: str, ids: list[str]) -> str:
     return ", ".join(out) or "-"
 
 
-def _details_text(core: Regie, kind: str, rec: dict[str, Any]) -> str:
+def _details_text(
+    core: Regie, kind: str, rec: dict[str, Any], meetings: list[dict[str, Any]]
+) -> str:
     lines: list[str] = []
     if kind == "actions":
-        lines.append(
-            f"<b>Actie {e(rec['code'])}: {e(rec['title'])}</b> <i>({e(rec['plan'])})</i>"
-        )
+        lines.append(f"<b>Actie {e(rec['code'])}: {e(rec['title'])}</b> <i>({e(rec['plan'])})</i>")
         if rec.get("trekker"):
             lines.append(f"Trekker: {e(rec['trekker'])}")
         lines.append(f"Partners: {_names(core, 'partners', rec.get('partners') or [])}")
@@ -262,10 +273,9 @@ def _details_text(core: Regie, kind: str, rec: dict[str, Any]) -> str:
                 f"Ritme vanaf {c['from']}: {c['per_year']} keer per jaar ({e(c['source'])})"
             )
         lines.append(f"Partners: {_names(core, 'partners', rec.get('partners') or [])}")
-        meetings = [m for m in core.snapshot.get("meetings", []) if m["body"] == rec["id"]]
         if meetings:
             lines.append("Laatste vergaderingen:")
-            for m in sorted(meetings, key=lambda m: m["date"], reverse=True)[:5]:
+            for m in meetings:
                 lines.append(f"• {e(iso_to_nl(m['date']))}: {e('; '.join(m['topics']) or '-')}")
         lines.append("")
         lines.append(e(str(rec.get("description") or "")[:2000]))
@@ -298,17 +308,10 @@ async def member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     user_id, name = int(args[0]), " ".join(args[1:]).strip() or None
     core = regie(context)
-    from storage import entries
-
-    async with core.store.sessions() as session:
-        if remove:
-            done = await entries.remove_member(session, telegram_id=user_id,
-                                               actor=actor(update).user_id)
-        else:
-            done = await entries.add_member(session, telegram_id=user_id, name=name,
-                                            role="member", actor=actor(update).user_id)
-        await core._mark(session, actor(update))
-        await session.commit()
+    if remove:
+        done = await core.remove_member(actor(update), user_id)
+    else:
+        done = await core.set_member(actor(update), user_id, name)
     if remove:
         text = f"Lid {user_id} verwijderd." if done else f"{user_id} was geen lid."
         if user_id in core.settings.allowed_users or user_id in core.settings.admins:
@@ -316,7 +319,3 @@ async def member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         text = f"Lid {user_id} toegevoegd." if done else f"Lid {user_id} bijgewerkt."
     await reply(update, e(text))
-
-
-def today_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return format_date(regie(context).today())

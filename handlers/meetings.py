@@ -27,8 +27,13 @@ from storage.entries import EntryError
 BODY, DATE, TOPICS = range(3)
 DRAFT = "meeting_draft"
 TIMEOUT_SECONDS = 15 * 60
-STATUS_WORDS = {"gehouden": "held", "gepland": "planned", "geannuleerd": "cancelled",
-                "afgelast": "cancelled", "doorgegaan": "held"}
+STATUS_WORDS = {
+    "gehouden": "held",
+    "gepland": "planned",
+    "geannuleerd": "cancelled",
+    "afgelast": "cancelled",
+    "doorgegaan": "held",
+}
 
 
 def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
@@ -38,8 +43,9 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
 
 
 def _confirm_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[button("Ongedaan maken", f"u:m:{meeting_id}"),
-                      button("Wijzigen", f"w:m:{meeting_id}")]])
+    return keyboard(
+        [[button("Ongedaan maken", f"u:m:{meeting_id}"), button("Wijzigen", f"w:m:{meeting_id}")]]
+    )
 
 
 def _body_keyboard(context: ContextTypes.DEFAULT_TYPE, ids: list[str]) -> InlineKeyboardMarkup:
@@ -56,8 +62,10 @@ def _organised_bodies(context: ContextTypes.DEFAULT_TYPE) -> list[str]:
     core = regie(context)
     year = core.today().year
     return [
-        b["id"] for b in core.snapshot.get("bodies", [])
-        if b.get("role") == "organiser" and not b.get("retired")
+        b["id"]
+        for b in core.snapshot.get("bodies", [])
+        if b.get("role") == "organiser"
+        and not b.get("retired")
         and (b.get("active", {}).get("until") or year) >= year
     ]
 
@@ -73,26 +81,35 @@ async def start_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
     draft["source_message_id"] = message.message_id
     if not text.strip():
         draft["guided"] = True
-        await reply(update, "Welk overlegorgaan kwam samen? Kies of typ de naam "
-                    "(stoppen met /annuleer).",
-                    reply_markup=_body_keyboard(context, _organised_bodies(context)))
+        await reply(
+            update,
+            "Welk overlegorgaan kwam samen? Kies of typ de naam (stoppen met /annuleer).",
+            reply_markup=_body_keyboard(context, _organised_bodies(context)),
+        )
         return BODY
     parsed = core.parse_meeting(text)
     draft["topics"] = parsed.topics
     draft["date"] = parsed.date.isoformat() if parsed.date and not parsed.date_error else None
     draft["body_id"] = parsed.body_id
     if parsed.date_error:
-        await reply(update, e(parsed.date_error) + " Welke datum bedoel je?",
-                    reply_markup=_date_keyboard())
+        await reply(
+            update, e(parsed.date_error) + " Welke datum bedoel je?", reply_markup=_date_keyboard()
+        )
         if parsed.body_id is None:
             draft["ask_body_after_date"] = [c for c, _ in parsed.body_candidates]
         return DATE
     if parsed.body_id is None:
         candidates = [c for c, _ in parsed.body_candidates]
-        question = "Welk overlegorgaan bedoel je?" if candidates else (
-            "Ik herken geen overlegorgaan in je bericht. Welk bedoel je?")
-        await reply(update, question,
-                    reply_markup=_body_keyboard(context, candidates or _organised_bodies(context)))
+        question = (
+            "Welk overlegorgaan bedoel je?"
+            if candidates
+            else ("Ik herken geen overlegorgaan in je bericht. Welk bedoel je?")
+        )
+        await reply(
+            update,
+            question,
+            reply_markup=_body_keyboard(context, candidates or _organised_bodies(context)),
+        )
         return BODY
     if parsed.date is None:
         await reply(update, "Op welke datum?", reply_markup=_date_keyboard())
@@ -101,8 +118,9 @@ async def start_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
 
 
 def _date_keyboard() -> InlineKeyboardMarkup:
-    return keyboard([[button("Vandaag", "md:0"), button("Gisteren", "md:1"),
-                      button("Andere datum", "md:*")]])
+    return keyboard(
+        [[button("Vandaag", "md:0"), button("Gisteren", "md:1"), button("Andere datum", "md:*")]]
+    )
 
 
 async def body_chosen(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -133,9 +151,13 @@ async def body_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     body_id = pick_body(candidates)
     if body_id is None:
         ids = [c for c, _ in candidates]
-        await reply(update, "Welk overlegorgaan bedoel je?" if ids else
-                    "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw.",
-                    reply_markup=_body_keyboard(context, ids or _organised_bodies(context)))
+        await reply(
+            update,
+            "Welk overlegorgaan bedoel je?"
+            if ids
+            else "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw.",
+            reply_markup=_body_keyboard(context, ids or _organised_bodies(context)),
+        )
         return BODY
     _draft(context)["body_id"] = body_id
     return await _after_body(update, context)
@@ -169,9 +191,12 @@ async def date_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     text = (update.effective_message.text if update.effective_message else "") or ""
     parsed = parse_dutch_date(text, today=regie(context).today())
     if parsed.date is None or parsed.error:
-        await reply(update, e(parsed.error or "Die datum begrijp ik niet.")
-                    + " Probeer bv. 15/03/2026, gisteren of vorige dinsdag.",
-                    reply_markup=_date_keyboard())
+        await reply(
+            update,
+            e(parsed.error or "Die datum begrijp ik niet.")
+            + " Probeer bv. 15/03/2026, gisteren of vorige dinsdag.",
+            reply_markup=_date_keyboard(),
+        )
         return DATE
     _draft(context)["date"] = parsed.date.isoformat()
     return await _after_date(update, context)
@@ -184,8 +209,10 @@ async def _after_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
         await reply(update, "Welk overlegorgaan?", reply_markup=_body_keyboard(context, ids))
         return BODY
     if draft.get("guided") and not draft.get("topics"):
-        await reply(update, "Wat stond er op de agenda? (onderwerpen gescheiden door komma's, "
-                    "of <i>geen</i>)")
+        await reply(
+            update,
+            "Wat stond er op de agenda? (onderwerpen gescheiden door komma's, of <i>geen</i>)",
+        )
         return TOPICS
     return await _save(update, context)
 
@@ -193,8 +220,9 @@ async def _after_date(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int
 async def topics_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The agenda topics were typed."""
     text = (update.effective_message.text if update.effective_message else "") or ""
-    _draft(context)["topics"] = [] if text.strip().casefold() in ("geen", "-") else (
-        split_topics(text))
+    _draft(context)["topics"] = (
+        [] if text.strip().casefold() in ("geen", "-") else (split_topics(text))
+    )
     return await _save(update, context)
 
 
@@ -202,11 +230,17 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     core = regie(context)
     draft = _draft(context)
     who = actor(update)
-    source = Actor(user_id=who.user_id, chat_id=who.chat_id,
-                   message_id=draft.get("source_message_id"), update_id=who.update_id)
+    source = Actor(
+        user_id=who.user_id,
+        chat_id=who.chat_id,
+        message_id=draft.get("source_message_id"),
+        update_id=who.update_id,
+    )
     try:
         stored = await core.save_meeting(
-            source, body_id=draft["body_id"], date=dt.date.fromisoformat(draft["date"]),
+            source,
+            body_id=draft["body_id"],
+            date=dt.date.fromisoformat(draft["date"]),
             topics=list(draft.get("topics") or []),
         )
     except EntryError as exc:
@@ -215,8 +249,9 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     finally:
         draft.clear()
     body = core.body(stored.record["body"])
-    text = meeting_saved(stored.record, body["name"] if body else stored.record["body"],
-                         created=stored.created)
+    text = meeting_saved(
+        stored.record, body["name"] if body else stored.record["body"], created=stored.created
+    )
     await reply(update, text, reply_markup=_confirm_keyboard(stored.id))
     return ConversationHandler.END
 
@@ -232,8 +267,7 @@ async def expired_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     """A button of a conversation that already ended."""
     query = update.callback_query
     assert query is not None
-    await query.answer("Deze vraag is verlopen. Begin opnieuw met /vergadering.",
-                       show_alert=True)
+    await query.answer("Deze vraag is verlopen. Begin opnieuw met /vergadering.", show_alert=True)
 
 
 async def edit_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -261,8 +295,9 @@ async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     what, value = args[0].casefold(), " ".join(args[1:]).strip()
     who = actor(update)
     async with core.store.sessions() as session:
-        last = await entries.last_entry(session, user_id=None if is_admin(context)
-                                        else who.user_id)
+        last = await entries.last_entry(
+            session, user_id=None if is_admin(context) else who.user_id
+        )
     if last is None:
         await reply(update, "Je hebt nog niets gelogd om te wijzigen.")
         return
@@ -272,8 +307,12 @@ async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if entity == "meeting":
             stored = await core.update_meeting(who, entry_id, **changes)
             body = core.body(stored.record["body"])
-            await reply(update, meeting_saved(stored.record, body["name"] if body else "",
-                                              created=True).replace("opgeslagen", "gewijzigd"))
+            await reply(
+                update,
+                meeting_saved(stored.record, body["name"] if body else "", created=True).replace(
+                    "opgeslagen", "gewijzigd"
+                ),
+            )
         else:
             stored = await core.update_signal(who, entry_id, **changes)
             await reply(update, f"✏️ Signaal nr. {stored.id} gewijzigd.")
@@ -281,8 +320,9 @@ async def edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, e(exc))
 
 
-def _edit_changes(context: ContextTypes.DEFAULT_TYPE, entity: str, what: str,
-                  value: str) -> dict[str, Any]:
+def _edit_changes(
+    context: ContextTypes.DEFAULT_TYPE, entity: str, what: str, value: str
+) -> dict[str, Any]:
     core = regie(context)
     if what == "datum":
         parsed = parse_dutch_date(value, today=core.today())
@@ -331,17 +371,17 @@ def _conversation(cancel_handler: CommandHandler[Any, Any], text: Any) -> Conver
     return ConversationHandler(
         entry_points=[CommandHandler("vergadering", start_meeting)],
         states={
-            BODY: [CallbackQueryHandler(body_chosen, pattern=r"^mb:"),
-                   MessageHandler(text, body_typed)],
-            DATE: [CallbackQueryHandler(date_chosen, pattern=r"^md:"),
-                   MessageHandler(text, date_typed)],
+            BODY: [
+                CallbackQueryHandler(body_chosen, pattern=r"^mb:"),
+                MessageHandler(text, body_typed),
+            ],
+            DATE: [
+                CallbackQueryHandler(date_chosen, pattern=r"^md:"),
+                MessageHandler(text, date_typed),
+            ],
             TOPICS: [MessageHandler(text, topics_typed)],
         },
         fallbacks=[cancel_handler, CommandHandler("vergadering", start_meeting)],
         conversation_timeout=TIMEOUT_SECONDS,
         allow_reentry=True,
     )
-
-
-def today_label(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return format_date(regie(context).today())

@@ -410,6 +410,30 @@ async def last_entry(session: AsyncSession, *, user_id: int | None) -> tuple[str
     return newest[2], newest[3]
 
 
+async def recent_meetings(
+    session: AsyncSession, *, body_id: str, limit: int = 5
+) -> list[dict[str, Any]]:
+    """The newest meetings of one body, newest first."""
+    rows = await session.scalars(
+        select(Meeting)
+        .options(selectinload(Meeting.attendees), selectinload(Meeting.body))
+        .where(Meeting.body_id == body_id)
+        .order_by(Meeting.date.desc(), Meeting.id.desc())
+        .limit(limit)
+    )
+    return [meeting_dict(m) for m in rows]
+
+
+async def list_signals(session: AsyncSession) -> list[dict[str, Any]]:
+    """Every signal, newest first."""
+    rows = await session.scalars(
+        select(Signal)
+        .options(selectinload(Signal.themes))
+        .order_by(Signal.date.desc(), Signal.id.desc())
+    )
+    return [signal_dict(s) for s in rows]
+
+
 # --- members ----------------------------------------------------------------------------------
 
 

@@ -231,3 +231,17 @@ async def test_arbitrary_text_never_crashes_and_every_reply_is_valid(
         await bot.say(prefix + text)
         assert [c for c in bot.api.calls[before:] if c.error is not None] == []
     assert DEFAULT_USER_ID != DEFAULT_GROUP_ID
+
+
+async def test_a_body_page_and_the_signal_list_show_entries_logged_after_start(
+    bot: Harness,
+) -> None:
+    await bot.say("/vergadering ROA 15/03/2026 capacity building")
+    texts = await bot.say("/orgaan ROA")
+    assert "Laatste vergaderingen" in texts[0]
+    assert "15/03/2026: capacity building" in texts[0]
+    await bot.say("/signaal te weinig openbaar vervoer")
+    texts = await bot.say("/signalen mobiliteit")
+    assert "te weinig openbaar vervoer" in texts[0]
+    texts = await bot.say("/signalen open")
+    assert "(1)" in texts[0]
