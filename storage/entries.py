@@ -114,6 +114,20 @@ async def _themes(session: AsyncSession, ids: list[str]) -> list[Theme]:
     return list(found)
 
 
+async def _stored_from(
+    session: AsyncSession, model: type[Meeting] | type[Signal], source: Source
+) -> int | None:
+    """The id of the entry this Telegram message already stored, if any."""
+    if source.chat_id is None or source.message_id is None:
+        return None
+    return await session.scalar(
+        select(model.id).where(
+            model.source_chat_id == source.chat_id,
+            model.source_message_id == source.message_id,
+        )
+    )
+
+
 def _clean_topics(topics: list[str]) -> list[str]:
     seen: list[str] = []
     for topic in topics:
@@ -138,17 +152,11 @@ async def log_meeting(
     attendees: list[str] | None = None,
 ) -> Stored:
     """Store a meeting (or return the one this message stored before)."""
-    if source.chat_id is not None and source.message_id is not None:
-        existing = await session.scalar(
-            select(Meeting.id).where(
-                Meeting.source_chat_id == source.chat_id,
-                Meeting.source_message_id == source.message_id,
-            )
-        )
-        if existing is not None:
-            meeting = await _meeting(session, existing)
-            assert meeting is not None
-            return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
+    existing = await _stored_from(session, Meeting, source)
+    if existing is not None:
+        meeting = await _meeting(session, existing)
+        assert meeting is not None
+        return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
     if status not in MEETING_STATUSES:
         raise EntryError(f"Onbekende status '{status}'.")
     body = await session.get(Body, body_id)
@@ -266,17 +274,11 @@ async def record_signal(
     addressee: str | None = None,
 ) -> Stored:
     """Store a signal (or return the one this message stored before)."""
-    if source.chat_id is not None and source.message_id is not None:
-        existing = await session.scalar(
-            select(Signal.id).where(
-                Signal.source_chat_id == source.chat_id,
-                Signal.source_message_id == source.message_id,
-            )
-        )
-        if existing is not None:
-            signal = await _signal(session, existing)
-            assert signal is not None
-            return Stored("signal", signal.id, signal_dict(signal), created=False)
+    existing = await _stored_from(session, Signal, source)
+    if existing is not None:
+        signal = await _signal(session, existing)
+        assert signal is not None
+        return Stored("signal", signal.id, signal_dict(signal), created=False)
     clean = text.strip()
     if not clean:
         raise EntryError("Een signaal heeft tekst nodig.")
