@@ -64,6 +64,8 @@ class Regie:
     snapshot: dict[str, Any]
     clock: Clock
     bodies: list[BodyName] = field(default_factory=list)
+    # (theme id, folded name and synonyms): folded once, not for every signal
+    theme_keys: list[tuple[str, list[str]]] = field(default_factory=list)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Regie:
@@ -76,7 +78,7 @@ class Regie:
         regie = cls(
             store=store, settings=settings, index=index, snapshot=snapshot, clock=the_clock
         )
-        regie._learn_bodies()
+        regie._learn_names()
         return regie
 
     async def close(self) -> None:
@@ -85,7 +87,12 @@ class Regie:
     def today(self) -> dt.date:
         return self.clock().date()
 
-    def _learn_bodies(self) -> None:
+    def _learn_names(self) -> None:
+        self.theme_keys = []
+        for theme in self.snapshot.get("themes", []):
+            keys = [" ".join(fold(w).replace("-", " ").split())
+                    for w in [theme["name"], *theme.get("synonyms", [])]]
+            self.theme_keys.append((theme["id"], [k for k in keys if len(k) >= 3]))
         self.bodies = [
             BodyName(id=b["id"], name=b["name"], aliases=tuple(b.get("aliases") or ()))
             for b in self.snapshot.get("bodies", [])
@@ -104,7 +111,7 @@ class Regie:
         async with self.store.sessions() as session:
             self.snapshot = await export_store(session)
         self.index.rebuild(self.snapshot)
-        self._learn_bodies()
+        self._learn_names()
 
     # --- access -------------------------------------------------------------------------------
 
@@ -182,17 +189,12 @@ class Regie:
     def detect_themes(self, text: str) -> list[str]:
         """Theme ids whose name or synonyms occur in the text (whole words, folded)."""
         folded = f" {' '.join(fold(text).replace('-', ' ').split())} "
-        found: list[str] = []
-        for theme in self.snapshot.get("themes", []):
-            words = [theme["name"], *theme.get("synonyms", [])]
-            for word in words:
-                key = " ".join(fold(word).replace("-", " ").split())
-                if len(key) >= 3 and (
-                    f" {key} " in folded or f" {key}en " in folded or f" {key}s " in folded
-                ):
-                    found.append(theme["id"])
-                    break
-        return found
+        return [
+            theme_id
+            for theme_id, keys in self.theme_keys
+            if any(f" {k} " in folded or f" {k}en " in folded or f" {k}s " in folded
+                   for k in keys)
+        ]
 
     async def record_signal(self, text: str, actor: Actor) -> Stored:
         if not text.strip():
