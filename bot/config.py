@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -77,6 +78,47 @@ class Settings(BaseSettings):
     )
     kb_dir: Path = Field(
         default=DEFAULT_KB_DIR, validation_alias=AliasChoices("REGIEBOT_KB_DIR", "kb_dir")
+    )
+    # Webhook mode (long polling when webhook_url is unset).
+    webhook_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("REGIEBOT_WEBHOOK_URL", "webhook_url")
+    )
+    webhook_listen: str = Field(
+        default="0.0.0.0",
+        validation_alias=AliasChoices("REGIEBOT_WEBHOOK_LISTEN", "webhook_listen"),
+    )
+    webhook_port: int = Field(
+        default=8443,
+        ge=1,
+        le=65535,
+        validation_alias=AliasChoices("REGIEBOT_WEBHOOK_PORT", "webhook_port"),
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("REGIEBOT_WEBHOOK_SECRET", "webhook_secret")
+    )
+    # Reminders (issue 6): daily sweep time, quiet hours, and the re-remind interval.
+    reminder_time: dt.time = Field(
+        default=dt.time(9, 0),
+        validation_alias=AliasChoices("REGIEBOT_REMINDER_TIME", "reminder_time"),
+    )
+    quiet_start: dt.time = Field(
+        default=dt.time(20, 0),
+        validation_alias=AliasChoices("REGIEBOT_QUIET_START", "quiet_start"),
+    )
+    quiet_end: dt.time = Field(
+        default=dt.time(8, 0), validation_alias=AliasChoices("REGIEBOT_QUIET_END", "quiet_end")
+    )
+    remind_every_days: int = Field(
+        default=7,
+        ge=1,
+        le=366,
+        validation_alias=AliasChoices("REGIEBOT_REMIND_EVERY_DAYS", "remind_every_days"),
+    )
+    grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=365,
+        validation_alias=AliasChoices("REGIEBOT_GRACE_DAYS", "grace_days"),
     )
 
     @field_validator("allowed_users", "admins", mode="before")
