@@ -15,7 +15,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.config import Settings
-from bot.meeting_line import BodyName, MeetingDraft, parse_meeting_line
+from bot.meeting_line import (
+    BodyName,
+    MeetingDraft,
+    match_body,
+    parse_meeting_line,
+    pick_body,
+    split_names,
+)
 from bot.search import SearchAnswer, SearchIndex
 from bot.search.text import fold
 from storage import entries, inbox
@@ -64,6 +71,7 @@ class Regie:
     snapshot: dict[str, Any]
     clock: Clock
     bodies: list[BodyName] = field(default_factory=list)
+    partners: list[BodyName] = field(default_factory=list)
     # (theme id, folded name and synonyms): folded once, not for every signal
     theme_keys: list[tuple[str, list[str]]] = field(default_factory=list)
 
@@ -90,13 +98,20 @@ class Regie:
     def _learn_names(self) -> None:
         self.theme_keys = []
         for theme in self.snapshot.get("themes", []):
-            keys = [" ".join(fold(w).replace("-", " ").split())
-                    for w in [theme["name"], *theme.get("synonyms", [])]]
+            keys = [
+                " ".join(fold(w).replace("-", " ").split())
+                for w in [theme["name"], *theme.get("synonyms", [])]
+            ]
             self.theme_keys.append((theme["id"], [k for k in keys if len(k) >= 3]))
         self.bodies = [
             BodyName(id=b["id"], name=b["name"], aliases=tuple(b.get("aliases") or ()))
             for b in self.snapshot.get("bodies", [])
             if not b.get("retired")
+        ]
+        self.partners = [
+            BodyName(id=p["id"], name=p["name"], aliases=tuple(p.get("aliases") or ()))
+            for p in self.snapshot.get("partners", [])
+            if not p.get("retired")
         ]
 
     def body(self, body_id: str) -> dict[str, Any] | None:
@@ -192,8 +207,7 @@ class Regie:
         return [
             theme_id
             for theme_id, keys in self.theme_keys
-            if any(f" {k} " in folded or f" {k}en " in folded or f" {k}s " in folded
-                   for k in keys)
+            if any(f" {k} " in folded or f" {k}en " in folded or f" {k}s " in folded for k in keys)
         ]
 
     async def record_signal(self, text: str, actor: Actor) -> Stored:
@@ -226,6 +240,50 @@ class Regie:
         """Every signal as stored now, newest first."""
         async with self.store.sessions() as session:
             return await entries.list_signals(session)
+
+    async def meeting(self, meeting_id: int) -> dict[str, Any] | None:
+        async with self.store.sessions() as session:
+            return await entries.get_meeting(session, meeting_id)
+
+    async def signal(self, signal_id: int) -> dict[str, Any] | None:
+        async with self.store.sessions() as session:
+            return await entries.get_signal(session, signal_id)
+
+    async def signals_page(
+        self,
+        *,
+        open_only: bool = False,
+        theme_ids: list[str] | None = None,
+        offset: int = 0,
+        limit: int = 10,
+    ) -> tuple[int, list[dict[str, Any]]]:
+        async with self.store.sessions() as session:
+            return await entries.page_signals(
+                session, open_only=open_only, theme_ids=theme_ids, offset=offset, limit=limit
+            )
+
+    async def check_may_change(
+        self, actor: Actor, entity: str, entry_id: int, *, admin: bool
+    ) -> None:
+        """Raise EntryError unless the entry exists and is the actor's own (admins: any)."""
+        async with self.store.sessions() as session:
+            exists, owner = await entries.entry_owner(session, entity, entry_id)
+        if not exists:
+            raise EntryError("Dat staat niet (meer) in de lijst.")
+        if not admin and owner != actor.user_id:
+            raise EntryError("Je kan enkel je eigen invoer wijzigen.")
+
+    def match_partners(self, text: str) -> tuple[list[str], list[str]]:
+        """Partner ids named in a comma-separated list, and the names not recognised."""
+        found: list[str] = []
+        unknown: list[str] = []
+        for name in split_names(text):
+            partner_id = pick_body(match_body(name, self.partners))
+            if partner_id is None:
+                unknown.append(name)
+            elif partner_id not in found:
+                found.append(partner_id)
+        return found, unknown
 
     async def recent_meetings(self, body_id: str, *, limit: int = 5) -> list[dict[str, Any]]:
         async with self.store.sessions() as session:

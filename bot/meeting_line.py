@@ -314,6 +314,16 @@ def split_topics(text: str) -> list[str]:
     return topics
 
 
+def split_names(text: str) -> list[str]:
+    """Names in a list such as "VDAB, STAM en Leiedal" (commas, semicolons, " en ")."""
+    names: list[str] = []
+    for piece in _TOPIC_SPLIT.split(text):
+        name = " ".join(piece.split()).strip(" .!?:()[]\"'")
+        if _WORD.search(name) and name.casefold() not in {n.casefold() for n in names}:
+            names.append(name)
+    return names
+
+
 def _names(ids: Sequence[str], names: dict[str, str]) -> str:
     shown = [names[body_id] for body_id in ids]
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} of {shown[-1]}"

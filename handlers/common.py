@@ -43,7 +43,9 @@ def is_admin(context: ContextTypes.DEFAULT_TYPE) -> bool:
 
 
 def addressed_to_bot(update: Update, bot_username: str) -> bool:
-    """In groups the bot only takes commands, mentions of it and replies to it."""
+    """In groups the bot only takes commands, mentions of it, replies to it and its buttons."""
+    if update.callback_query is not None:
+        return True
     message = update.effective_message
     chat = update.effective_chat
     if message is None or chat is None or chat.type == ChatType.PRIVATE:

@@ -102,12 +102,16 @@ def meeting_saved(record: dict[str, Any], body_name: str, *, created: bool) -> s
     return fit("\n".join(lines))
 
 
-def signal_saved(record: dict[str, Any], theme_names: list[str], *, created: bool) -> str:
+def signal_saved(
+    record: dict[str, Any], theme_names: list[str], *, created: bool, source: str | None = None
+) -> str:
     head = "✅ Signaal opgeslagen" if created else "ℹ️ Dit signaal was al opgeslagen"
     lines = [f"{head}:", f"<i>{e(record['text'][:1500])}</i>"]
     lines.append("Thema's: " + (", ".join(e(n) for n in theme_names) or "geen herkend"))
     status = SIGNAL_STATUS_NL.get(record.get("status", ""), record.get("status", ""))
     lines.append(f"Status: {e(status)}")
+    if source:
+        lines.append(f"Bron: {e(source)}")
     if record.get("addressee"):
         lines.append(f"Bestemmeling: {e(record['addressee'])}")
     lines.append(f"<i>nr. {e(record['id'])}</i>")

@@ -19,12 +19,13 @@ from telegram.ext import (
 from bot.core import Actor
 from bot.dutch_dates import format_date, parse_dutch_date
 from bot.meeting_line import match_body, pick_body, split_topics
+from handlers.browse import meeting_text
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import button, e, keyboard, meeting_saved
 from storage import entries
 from storage.entries import EntryError
 
-BODY, DATE, TOPICS = range(3)
+BODY, DATE, TOPICS, FOLLOW = range(4)
 DRAFT = "meeting_draft"
 TIMEOUT_SECONDS = 15 * 60
 STATUS_WORDS = {
@@ -44,7 +45,13 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
 
 def _confirm_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
     return keyboard(
-        [[button("Ongedaan maken", f"u:m:{meeting_id}"), button("Wijzigen", f"w:m:{meeting_id}")]]
+        [
+            [
+                button("Ongedaan maken", f"u:m:{meeting_id}"),
+                button("Wijzigen", f"w:m:{meeting_id}"),
+            ],
+            [button("Aanwezigen", f"ma:{meeting_id}"), button("Notities", f"mn:{meeting_id}")],
+        ]
     )
 
 
@@ -357,6 +364,86 @@ def _edit_changes(
     raise EntryError(f"'{what}' kan ik niet wijzigen; zie /help.")
 
 
+async def follow_up(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """[Aanwezigen] or [Notities] under a saved meeting: ask for them."""
+    query = update.callback_query
+    assert query is not None
+    assert query.data is not None
+    what, raw_id = query.data.split(":", 1)
+    core = regie(context)
+    meeting_id = int(raw_id)
+    try:
+        await core.check_may_change(actor(update), "meeting", meeting_id, admin=is_admin(context))
+    except EntryError as exc:
+        await query.answer(str(exc)[:200], show_alert=True)
+        return ConversationHandler.END
+    record = await core.meeting(meeting_id)
+    if record is None:
+        await query.answer("Die vergadering bestaat niet (meer).", show_alert=True)
+        return ConversationHandler.END
+    await query.answer()
+    draft = _draft(context)
+    draft.clear()
+    draft.update(follow="attendees" if what == "ma" else "notes", meeting_id=meeting_id)
+    body = core.body(record["body"])
+    day = format_date(dt.date.fromisoformat(record["date"]))
+    label = f"{body['name'] if body else record['body']} van {day}"
+    if what == "ma":
+        question = (
+            f"Welke partners waren aanwezig op <b>{e(label)}</b>? Typ de namen, gescheiden door "
+            "komma's (bv. VDAB, STAM, Leiedal). Stoppen met /annuleer."
+        )
+    else:
+        question = f"Typ de notities bij <b>{e(label)}</b>. Stoppen met /annuleer."
+    if query.message is not None:
+        await context.bot.send_message(query.message.chat.id, question)
+    return FOLLOW
+
+
+async def follow_up_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    """The attendees or notes asked for by follow_up were typed."""
+    text = (update.effective_message.text if update.effective_message else "") or ""
+    core = regie(context)
+    draft = _draft(context)
+    meeting_id, what = draft.get("meeting_id"), draft.get("follow")
+    if not isinstance(meeting_id, int):
+        return ConversationHandler.END
+    record = await core.meeting(meeting_id)
+    if record is None:
+        draft.clear()
+        await reply(update, "Die vergadering bestaat niet (meer).")
+        return ConversationHandler.END
+    note = ""
+    if what == "attendees":
+        found, unknown = core.match_partners(text)
+        if not found:
+            await reply(
+                update,
+                f"Ik herken geen partner in <i>{e(text[:200])}</i>. Typ bv. VDAB, STAM, "
+                "Leiedal, of /annuleer.",
+            )
+            return FOLLOW
+        changes: dict[str, Any] = {
+            "attendees": list(dict.fromkeys([*record["attendees"], *found]))
+        }
+        if unknown:
+            note = "\nNiet herkend (niet opgeslagen): " + ", ".join(e(u) for u in unknown[:10])
+    else:
+        if not text.strip():
+            await reply(update, "Typ de notities, of /annuleer.")
+            return FOLLOW
+        changes = {"notes": text}
+    try:
+        stored = await core.update_meeting(actor(update), meeting_id, **changes)
+    except EntryError as exc:
+        await reply(update, e(exc))
+        return ConversationHandler.END
+    finally:
+        draft.clear()
+    await reply(update, "✏️ Bijgewerkt:\n" + meeting_text(core, stored.record) + note)
+    return ConversationHandler.END
+
+
 def conversation() -> ConversationHandler[Any]:
     """The /vergadering conversation (one line, or step by step)."""
     cancel_handler = CommandHandler(["annuleer", "cancel", "stop"], cancel)
@@ -369,7 +456,10 @@ def conversation() -> ConversationHandler[Any]:
 
 def _conversation(cancel_handler: CommandHandler[Any, Any], text: Any) -> ConversationHandler[Any]:
     return ConversationHandler(
-        entry_points=[CommandHandler("vergadering", start_meeting)],
+        entry_points=[
+            CommandHandler("vergadering", start_meeting),
+            CallbackQueryHandler(follow_up, pattern=r"^m[an]:\d+$"),
+        ],
         states={
             BODY: [
                 CallbackQueryHandler(body_chosen, pattern=r"^mb:"),
@@ -380,6 +470,7 @@ def _conversation(cancel_handler: CommandHandler[Any, Any], text: Any) -> Conver
                 MessageHandler(text, date_typed),
             ],
             TOPICS: [MessageHandler(text, topics_typed)],
+            FOLLOW: [MessageHandler(text, follow_up_typed)],
         },
         fallbacks=[cancel_handler, CommandHandler("vergadering", start_meeting)],
         conversation_timeout=TIMEOUT_SECONDS,

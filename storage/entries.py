@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +26,7 @@ from storage.models import (
     Member,
     Partner,
     Signal,
+    SignalTheme,
     Theme,
 )
 from storage.transfer import meeting_dict, signal_dict
@@ -434,6 +435,53 @@ async def list_signals(session: AsyncSession) -> list[dict[str, Any]]:
         .order_by(Signal.date.desc(), Signal.id.desc())
     )
     return [signal_dict(s) for s in rows]
+
+
+async def get_meeting(session: AsyncSession, meeting_id: int) -> dict[str, Any] | None:
+    meeting = await _meeting(session, meeting_id)
+    return meeting_dict(meeting) if meeting is not None else None
+
+
+async def get_signal(session: AsyncSession, signal_id: int) -> dict[str, Any] | None:
+    signal = await _signal(session, signal_id)
+    return signal_dict(signal) if signal is not None else None
+
+
+async def page_signals(
+    session: AsyncSession,
+    *,
+    open_only: bool = False,
+    theme_ids: list[str] | None = None,
+    offset: int = 0,
+    limit: int = 10,
+) -> tuple[int, list[dict[str, Any]]]:
+    """One page of signals, newest first, and how many match in all."""
+    where = []
+    if open_only:
+        where.append(Signal.status != "afgesloten")
+    if theme_ids is not None:
+        where.append(
+            Signal.id.in_(select(SignalTheme.signal_id).where(SignalTheme.theme_id.in_(theme_ids)))
+        )
+    total = await session.scalar(select(func.count(Signal.id)).where(*where)) or 0
+    rows = await session.scalars(
+        select(Signal)
+        .options(selectinload(Signal.themes))
+        .where(*where)
+        .order_by(Signal.date.desc(), Signal.id.desc())
+        .offset(max(0, offset))
+        .limit(limit)
+    )
+    return int(total), [signal_dict(s) for s in rows]
+
+
+async def entry_owner(
+    session: AsyncSession, entity: str, entry_id: int
+) -> tuple[bool, int | None]:
+    """(exists, logged_by) of a meeting or signal."""
+    model: type[Meeting] | type[Signal] = Meeting if entity == "meeting" else Signal
+    row = (await session.execute(select(model.logged_by).where(model.id == entry_id))).first()
+    return (row is not None, row[0] if row is not None else None)
 
 
 # --- members ----------------------------------------------------------------------------------

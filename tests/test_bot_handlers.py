@@ -50,7 +50,7 @@ async def test_a_complete_meeting_line_is_saved_and_confirmed_with_buttons(bot: 
     original = bot.updates[-1]["message"]["message_id"]
     assert reply.params["reply_parameters"]["message_id"] == original
     labels = [b["text"] for row in reply.params["reply_markup"]["inline_keyboard"] for b in row]
-    assert labels == ["Ongedaan maken", "Wijzigen"]
+    assert labels == ["Ongedaan maken", "Wijzigen", "Aanwezigen", "Notities"]
     assert not bot.errors()
 
 
