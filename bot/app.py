@@ -38,7 +38,7 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.core import Regie
-from handlers import commands, meetings
+from handlers import browse, commands, meetings, signals
 from handlers.common import gate, on_error
 from storage import inbox
 
@@ -90,19 +90,25 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(meetings.conversation())
     app.add_handler(CommandHandler("start", commands.start))
     app.add_handler(CommandHandler(["help", "hulp"], commands.help_command))
-    app.add_handler(CommandHandler("signaal", commands.signal))
-    app.add_handler(CommandHandler("signalen", commands.signals_list))
-    app.add_handler(CommandHandler("zoek", commands.search))
-    app.add_handler(CommandHandler(["actie", "orgaan", "partner"], commands.details))
+    app.add_handler(CommandHandler("signaal", signals.signal))
+    app.add_handler(CommandHandler("signalen", signals.signals_list))
+    app.add_handler(CommandHandler("zoek", browse.search))
+    app.add_handler(CommandHandler(["actie", "orgaan", "partner"], browse.details))
     app.add_handler(CommandHandler("ongedaan", commands.undo))
     app.add_handler(CommandHandler("wijzig", meetings.edit))
     app.add_handler(CommandHandler("lid", commands.member))
     app.add_handler(CallbackQueryHandler(commands.undo_button, pattern=r"^u:[ms]:\d+$"))
-    app.add_handler(CallbackQueryHandler(commands.signal_status_button, pattern=r"^ss:\d+:"))
+    app.add_handler(CallbackQueryHandler(signals.status_button, pattern=r"^ss:\d+:"))
+    app.add_handler(CallbackQueryHandler(signals.choices_button, pattern=r"^sv:\d+:"))
+    app.add_handler(CallbackQueryHandler(signals.source_button, pattern=r"^sb:\d+:[bp]:"))
+    app.add_handler(CallbackQueryHandler(signals.addressee_button, pattern=r"^sa:\d+:"))
+    app.add_handler(CallbackQueryHandler(signals.signals_more, pattern=r"^sl:\d+:"))
+    app.add_handler(CallbackQueryHandler(browse.search_more, pattern=r"^zt?:\d+:"))
+    app.add_handler(CallbackQueryHandler(browse.details_button, pattern=r"^d:[abpmsd]:"))
     app.add_handler(CallbackQueryHandler(meetings.edit_button, pattern=r"^w:m:\d+$"))
     app.add_handler(CallbackQueryHandler(meetings.expired_button, pattern=r"^m[bd]:"))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, commands.search))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, browse.search))
     app.add_error_handler(on_error)
 
 
