@@ -12,6 +12,8 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import InboxUpdate
@@ -20,20 +22,32 @@ MAX_ATTEMPTS = 3  # an update that failed this often is left aside (and logged),
 
 
 async def store_updates(session: AsyncSession, updates: list[dict[str, Any]]) -> list[int]:
-    """Insert raw updates not seen before; returns the ids that were new. Caller commits."""
-    ids = [int(u["update_id"]) for u in updates if isinstance(u.get("update_id"), int)]
-    if not ids:
-        return []
-    stmt = select(InboxUpdate.update_id).where(InboxUpdate.update_id.in_(ids))
-    known = set((await session.scalars(stmt)).all())
-    new: list[int] = []
+    """Insert raw updates not seen before; returns the ids that were new. Caller commits.
+
+    One INSERT ... ON CONFLICT DO NOTHING: two instances storing the same update at once both
+    succeed, and only the one whose row went in gets its id back (and handles it).
+    """
+    rows: dict[int, dict[str, Any]] = {}
     for raw in updates:
         update_id = raw.get("update_id")
-        if isinstance(update_id, int) and update_id not in known and update_id not in new:
-            session.add(InboxUpdate(update_id=update_id, payload=raw))
-            new.append(update_id)
-    await session.flush()
-    return new
+        if isinstance(update_id, int) and update_id not in rows:
+            rows[update_id] = raw
+    if not rows:
+        return []
+    now = dt.datetime.now(dt.UTC)
+    values = [
+        {"update_id": k, "payload": v, "attempts": 0, "received_at": now} for k, v in rows.items()
+    ]
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(InboxUpdate)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
+        .returning(InboxUpdate.update_id)
+    )
+    inserted = set((await session.scalars(stmt)).all())
+    return [k for k in rows if k in inserted]
 
 
 async def pending(session: AsyncSession, *, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
@@ -54,6 +68,23 @@ async def mark_handled(session: AsyncSession, update_id: int) -> None:
         .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
         .values(handled_at=dt.datetime.now(dt.UTC))
     )
+
+
+async def mark_many_handled(session: AsyncSession, update_ids: list[int]) -> None:
+    """Mark a batch handled (updates whose effects, if any, were committed already)."""
+    if update_ids:
+        await session.execute(
+            update(InboxUpdate)
+            .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.handled_at.is_(None))
+            .values(handled_at=dt.datetime.now(dt.UTC))
+        )
+
+
+async def discard(session: AsyncSession, update_id: int) -> None:
+    """Forget an update entirely (one from someone who may not use the bot)."""
+    from sqlalchemy import delete
+
+    await session.execute(delete(InboxUpdate).where(InboxUpdate.update_id == update_id))
 
 
 async def mark_failed(session: AsyncSession, update_id: int, error: str) -> None:

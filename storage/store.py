@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -44,6 +47,21 @@ class Store:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     url: str
+    # SQLite has one writer at a time; writers of this process queue here instead of in
+    # SQLite's busy handler, which sleeps up to 100 ms between tries.
+    write_lock: asyncio.Lock | None = field(default=None, repr=False)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session for a unit of work that writes (on SQLite: one at a time). Not nested."""
+        if not is_sqlite(normalise_url(self.url)):
+            async with self.sessions() as session:
+                yield session
+            return
+        if self.write_lock is None:
+            self.write_lock = asyncio.Lock()
+        async with self.write_lock, self.sessions() as session:
+            yield session
 
     @classmethod
     async def open(

@@ -10,6 +10,7 @@ import itertools
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.fakes.rules import (
     CHAT_ACTIONS,
@@ -25,6 +26,8 @@ from tests.fakes.tghtml import ParsedText
 from tests.fakes.updates import make_chat
 
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
 
 
 class MethodAnswers:
@@ -39,6 +42,9 @@ class MethodAnswers:
     commands: dict[str, list[dict[str, Any]]]
     files: dict[str, UploadedFile | str]
     webhook_url: str
+    webhook_secret: str | None = None
+    webhook_max_connections: int = 40
+    allowed_updates: list[str]
     answered_queries: set[str]
     _deleted: set[tuple[int, int]]
     _message_ids: dict[int, itertools.count[int]]
@@ -253,21 +259,52 @@ class MethodAnswers:
         return True
 
     def _m_setWebhook(self, params: dict[str, Any]) -> bool:
+        # As the real server: HTTPS on ports 443, 80, 88 or 8443, a secret of 1-256 characters
+        # of A-Z a-z 0-9 _ -, max_connections clamped to 1-100 (default 40); while a webhook is
+        # set, getUpdates answers 409.
+        url = urlsplit(params["url"])
+        if url.scheme != "https" or not url.hostname:
+            raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+        try:
+            port = url.port or 443
+        except ValueError:
+            raise bad_request("bad webhook: Failed to resolve host: port is invalid") from None
+        if port not in WEBHOOK_PORTS:
+            raise bad_request(
+                "bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = params.get("secret_token") or None
+        if secret is not None and len(secret) > 256:
+            raise bad_request("secret token is too long")
+        if secret is not None and not _SECRET_TOKEN.fullmatch(secret):
+            raise bad_request("secret token contains unallowed characters")
         self.webhook_url = params["url"]
+        self.webhook_secret = secret
+        self.webhook_max_connections = min(max(int(params.get("max_connections", 40)), 1), 100)
+        if "allowed_updates" in params:
+            self.allowed_updates = list(params["allowed_updates"])
+        if params.get("drop_pending_updates"):
+            self.updates.clear()
         return True
 
     def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         self.webhook_url = ""
+        self.webhook_secret = None
         if params.get("drop_pending_updates"):
             self.updates.clear()
         return True
 
     def _m_getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
-        return {
+        info: dict[str, Any] = {
             "url": self.webhook_url,
             "has_custom_certificate": False,
             "pending_update_count": len(self.updates),
         }
+        if self.webhook_url:
+            info["max_connections"] = self.webhook_max_connections
+            if self.allowed_updates:
+                info["allowed_updates"] = list(self.allowed_updates)
+        return info
 
 
 def _commands_key(params: dict[str, Any]) -> str:
