@@ -329,3 +329,108 @@ class InboxUpdate(Base):
     handled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- reminders (issue 6) --------------------------------------------------------------------
+# Body ids below are plain strings, not foreign keys: seeding may delete a body that is gone
+# from data/, and a reminder, snooze or follow list must never block that (nor break on it).
+
+from sqlalchemy import Index  # noqa: E402  (kept with the reminder models it serves)
+
+# The status aggregate (held meetings per body up to a date) reads only this index.
+Index("ix_meetings_status_body_date", Meeting.status, Meeting.body_id, Meeting.date)
+
+OUTBOX_STATUSES = ("pending", "sent", "skipped", "failed")
+
+
+class ReminderChat(Base):
+    """A chat's reminder settings: on or off, and whether it narrowed itself to some bodies."""
+
+    __tablename__ = "reminder_chats"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # True once /volg named a body: only the followed bodies count, else all but the muted.
+    narrowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    chat_type: Mapped[str | None] = mapped_column(String(20))
+    updated_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ReminderChatBody(Base):
+    """A body a chat follows (follows=True) or left out (follows=False, /ontvolg)."""
+
+    __tablename__ = "reminder_chat_bodies"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("reminder_chats.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    body_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    follows: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class ReminderSnooze(Base):
+    """No reminder about this body in this chat up to and including `until`."""
+
+    __tablename__ = "reminder_snoozes"
+
+    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    body_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    until: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(10))  # "snooze" (2 weken) or "year"
+    set_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReminderOutbox(Base):
+    """One reminder about one body for one chat in one period, recorded before it is sent.
+
+    The unique key makes a second sweep for the same period (another instance, a restart, a
+    second `regiebot remind`) record nothing new; `sent_at` is set once Telegram confirmed.
+    """
+
+    __tablename__ = "reminder_outbox"
+    __table_args__ = (UniqueConstraint("chat_id", "body_id", "period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    body_id: Mapped[str] = mapped_column(String(60))
+    period: Mapped[str] = mapped_column(String(20))
+    run_date: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    held: Mapped[int] = mapped_column(Integer, default=0)
+    expected: Mapped[int] = mapped_column(Integer, default=0)
+    target: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(String(20))  # the button pressed, if any
+
+
+class MeetingQuestion(Base):
+    """The question whether a planned meeting whose date passed took place: asked once."""
+
+    __tablename__ = "meeting_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    meeting_id: Mapped[int] = mapped_column(Integer, unique=True)
+    body_id: Mapped[str] = mapped_column(String(60))
+    meeting_date: Mapped[dt.date] = mapped_column(Date)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(String(20))  # "held" or "cancelled"
+    answered_by: Mapped[int | None] = mapped_column(BigInteger)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
