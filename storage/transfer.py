@@ -256,7 +256,15 @@ async def export_store(session: AsyncSession) -> dict[str, Any]:
             }
             for e in audit
         ],
+        # reminder_chats, reminder_snoozes, reminder_outbox, meeting_questions (issue 6)
+        **(await _export_reminders(session)),
     }
+
+
+async def _export_reminders(session: AsyncSession) -> dict[str, Any]:
+    from storage.reminder_transfer import export_reminders
+
+    return dict(await export_reminders(session))
 
 
 # --- import -----------------------------------------------------------------------------------
@@ -378,6 +386,9 @@ async def import_store(session: AsyncSession, data: Any, *, origin: str) -> dict
             counts[kind] += 1
     await session.flush()
     await _attach_links(session, data, partners, themes)
+    from storage.reminder_transfer import import_reminders  # issue 6: only kinds present
+
+    counts.update(await import_reminders(session, data, origin=origin))
     await _reset_sequences(session)
     return counts
 
@@ -460,10 +471,159 @@ async def _reset_sequences(session: AsyncSession) -> None:
     # Rows were inserted with explicit ids; PostgreSQL's sequences must move past them.
     if session.get_bind().dialect.name != "postgresql":
         return
-    for table in ("meetings", "signals", "audit_log"):
+    for table in ("meetings", "signals", "audit_log", "reminder_outbox", "meeting_questions"):
         await session.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                 f"COALESCE((SELECT MAX(id) FROM {table}), 0) + 1, false)"
             )
         )
+
+
+# --- the export as a ZIP: the JSON plus one CSV per table (for Excel) -----------------------
+
+EXPORT_JSON_NAME = "regiebot-export.json"
+# Cell kinds: int, text, bool (ja/nee), ids (", "-joined ids, which never hold a comma), lines
+# (free-text list items one per line: they never hold a newline), json (nested values).
+CSV_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "meetings": (
+        ("id", "int"), ("title", "text"), ("date", "text"), ("body", "text"),
+        ("status", "text"), ("topics", "lines"), ("notes", "text"), ("attendees", "ids"),
+        ("logged_by", "int"), ("created_at", "text"), ("updated_at", "text"),
+        ("source_chat_id", "int"), ("source_message_id", "int"),
+    ),
+    "signals": (
+        ("id", "int"), ("title", "text"), ("date", "text"), ("text", "text"),
+        ("themes", "ids"), ("source_body", "text"), ("source_partner", "text"),
+        ("addressee", "text"), ("status", "text"), ("logged_by", "int"),
+        ("created_at", "text"), ("updated_at", "text"), ("source_chat_id", "int"),
+        ("source_message_id", "int"),
+    ),
+    "bodies": (
+        ("id", "text"), ("name", "text"), ("aliases", "lines"), ("role", "text"),
+        ("w13_role", "text"), ("role_text", "text"), ("description", "text"),
+        ("organiser", "text"), ("partners", "ids"), ("themes", "ids"), ("active", "json"),
+        ("grace_days", "int"), ("cadence", "json"), ("sources", "ids"), ("retired", "bool"),
+    ),
+    "actions": (
+        ("id", "text"), ("plan", "text"), ("code", "text"), ("title", "text"),
+        ("section", "text"), ("description", "text"), ("trekker", "text"),
+        ("partners", "ids"), ("partners_text", "text"), ("themes", "ids"), ("bodies", "ids"),
+        ("timing", "text"), ("werkjaren", "json"), ("source", "text"),
+    ),
+    "partners": (
+        ("id", "text"), ("name", "text"), ("kind", "text"), ("aliases", "lines"),
+        ("description", "text"), ("themes", "ids"), ("note", "text"), ("retired", "bool"),
+    ),
+    "members": (
+        ("id", "int"), ("name", "text"), ("role", "text"), ("added_by", "int"),
+        ("created_at", "text"),
+    ),
+}  # fmt: skip
+# Excel runs a cell that starts with one of these as a formula; a leading ' keeps it text (and
+# is taken off again when the CSV is read back).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "'")
+
+
+def _cell(kind: str, value: Any) -> str:
+    import json
+
+    if value is None:
+        return ""
+    if kind == "int":
+        return str(int(value))
+    if kind == "bool":
+        return "ja" if value else "nee"
+    if kind == "json":
+        out = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    elif kind == "ids":
+        out = ", ".join(str(v) for v in value)
+    elif kind == "lines":
+        out = "\n".join(str(v) for v in value)
+    else:
+        out = str(value)
+    return "'" + out if out.startswith(_FORMULA_START) else out
+
+
+def _uncell(kind: str, cell: str) -> Any:
+    import json
+
+    if kind == "int":
+        return int(cell) if cell.strip() else None
+    if kind == "bool":
+        return cell.strip().casefold() in ("ja", "true", "1")
+    if cell.startswith("'"):
+        cell = cell[1:]
+    elif not cell:
+        return [] if kind in ("ids", "lines") else None
+    if kind == "json":
+        return json.loads(cell)
+    if kind == "ids":
+        return [v.strip() for v in cell.split(",") if v.strip()]
+    if kind == "lines":
+        return cell.split("\n")
+    return cell
+
+
+def table_csv(table: str, records: list[dict[str, Any]]) -> bytes:
+    """One table as CSV the way Excel opens it in Flanders: UTF-8 with BOM, ';' between cells."""
+    import csv
+    import io
+
+    columns = CSV_TABLES[table]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([name for name, _ in columns])
+    for rec in records:
+        writer.writerow([_cell(kind, rec.get(name)) for name, kind in columns])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def read_csv_table(table: str, content: bytes) -> list[dict[str, Any]]:
+    """A CSV written by table_csv back as records (the columns CSV_TABLES names)."""
+    import csv
+    import io
+
+    columns = CSV_TABLES[table]
+    try:
+        reader = csv.reader(io.StringIO(content.decode("utf-8-sig"), newline=""), delimiter=";")
+        header = next(reader, None)
+        if header != [name for name, _ in columns]:
+            raise ImportFileError(f"{table}.csv: unexpected columns {header}")
+        return [
+            {name: _uncell(kind, cell) for (name, kind), cell in zip(columns, row, strict=True)}
+            for row in reader
+        ]
+    except (UnicodeDecodeError, ValueError, csv.Error) as exc:
+        raise ImportFileError(f"{table}.csv: not a regiebot table ({exc})") from None
+
+
+def export_zip(data: dict[str, Any]) -> bytes:
+    """The export as a ZIP: regiebot-export.json (for `regiebot import`) and one CSV per table."""
+    import io
+    import json
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(EXPORT_JSON_NAME, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+        for table in CSV_TABLES:
+            archive.writestr(f"{table}.csv", table_csv(table, list(data.get(table) or [])))
+    return buffer.getvalue()
+
+
+def read_export_zip(content: bytes) -> tuple[Any, dict[str, list[dict[str, Any]]]]:
+    """The JSON and the CSV tables of an export ZIP (ImportFileError when it is not one)."""
+    import io
+    import json
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            data = json.loads(archive.read(EXPORT_JSON_NAME).decode("utf-8"))
+            tables = {
+                table: read_csv_table(table, archive.read(f"{table}.csv")) for table in CSV_TABLES
+            }
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError) as exc:
+        raise ImportFileError(f"not a regiebot export ZIP ({exc})") from None
+    return data, tables
