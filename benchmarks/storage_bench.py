@@ -58,7 +58,11 @@ def cli_export(tmp: Path) -> float:
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bot.cli", "export", "--json"],
-        env=env, capture_output=True, text=True, cwd=REPO, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
     )
     elapsed = time.perf_counter() - t0
     json.loads(proc.stdout)
@@ -78,10 +82,14 @@ def main() -> None:
         if key == "records":
             continue
         values = [r[key] for r in runs]
-        print(f"  {key:<22} median {statistics.median(values) * 1000:8.1f} ms"
-              f"   (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})")
-    print(f"  {'regiebot export --json':<22} median {statistics.median(cli) * 1000:8.1f} ms"
-          f"   (whole process, incl. Python start-up)")
+        print(
+            f"  {key:<22} median {statistics.median(values) * 1000:8.1f} ms"
+            f"   (min {min(values) * 1000:.1f}, max {max(values) * 1000:.1f})"
+        )
+    print(
+        f"  {'regiebot export --json':<22} median {statistics.median(cli) * 1000:8.1f} ms"
+        f"   (whole process, incl. Python start-up)"
+    )
     print("  targets: seeding a fresh SQLite <= 2000 ms, export <= 1000 ms")
 
 

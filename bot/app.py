@@ -14,19 +14,29 @@ import json
 import logging
 import re
 import time
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+import warnings
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
+import httpx
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
-from telegram.error import Conflict, Forbidden, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TimedOut,
+)
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -38,7 +48,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.core import Regie
-from handlers import browse, commands, meetings, signals
+from bot.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
+from handlers import browse, commands, meetings, reminders, reports, signals
 from handlers.common import gate, on_error
 from storage import inbox
 
@@ -107,6 +118,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(browse.details_button, pattern=r"^d:[abpmsd]:"))
     app.add_handler(CallbackQueryHandler(meetings.edit_button, pattern=r"^w:m:\d+$"))
     app.add_handler(CallbackQueryHandler(meetings.expired_button, pattern=r"^m[bd]:"))
+    reports.register(app)  # /jaarverslag, /export, /mijngegevens, /geschiedenis
+    reminders.register(app)  # /stand, /grafiek, /herinneringen, /volg, reminder buttons
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, browse.search))
     app.add_error_handler(on_error)
@@ -145,12 +158,157 @@ def build_application(
     if get_updates_request is not None:
         builder = builder.get_updates_request(get_updates_request)
     if rate_limiter:
-        # Retries 429 after the server's retry_after; keeps under 30/s overall, 20/min a group.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        # 30 sends/s overall, 20/min a group; 429 after retry_after, 502 with back-off.
+        builder = builder.rate_limiter(FloodControl(max_retries=3))
     app = builder.build()
     app.bot_data["regie"] = regie
     register_handlers(app)
     return app
+
+
+# Calls that post a message: what Telegram's flood limits count (chat actions and edits aside).
+_FORWARDS = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMessages"})
+
+
+def _is_send(endpoint: str) -> bool:
+    return endpoint in _FORWARDS or (endpoint.startswith("send") and endpoint != "sendChatAction")
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    """The server's retry_after in seconds (PTB 22 warns that it becomes a timedelta)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wait = exc.retry_after
+    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
+
+
+def _may_retry(exc: NetworkError, endpoint: str) -> bool:
+    """A 502 or a network failure, unless Telegram may already have done what was asked."""
+    if isinstance(exc, BadRequest):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return True  # the request never left
+    if isinstance(cause, httpx.TransportError) or isinstance(exc, TimedOut):
+        # It may have reached Telegram: sending it again could post the reply twice.
+        return endpoint.startswith(("get", "set"))
+    return True  # an error answer such as 502 Bad Gateway: nothing was done
+
+
+def _window_wait(window: deque[float], limit: int, period: float, now: float) -> float:
+    """Seconds until the sliding window has room for one more."""
+    while window and now - window[0] >= period:
+        window.popleft()
+    return 0.0 if len(window) < limit else window[0] + period - now
+
+
+class FloodControl(BaseRateLimiter[int]):
+    """Telegram's flood limits and retries, for every call but getUpdates.
+
+    Sends are paced with sliding windows, which is the rule as Telegram states it (30 messages
+    a second overall, 20 a minute in one group): AIORateLimiter's leaky bucket lets a full
+    bucket through and then keeps dripping, up to twice the limit in the first window. A 429 is
+    retried after the server's retry_after (the chat waits, other chats go on), a 502 or a
+    network error with exponential back-off; a send that may have reached Telegram is not sent
+    again, since a duplicate reply is worse than a logged error.
+    """
+
+    OVERALL: ClassVar[tuple[int, float]] = (30, 1.0)  # messages, seconds: the whole bot
+    PER_GROUP: ClassVar[tuple[int, float]] = (20, 60.0)  # messages, seconds: one group
+    # Telegram counts a message when it arrives, a little after it was counted here.
+    MARGIN: ClassVar[float] = 0.02
+
+    def __init__(
+        self, *, max_retries: int = 3, network_retries: int = 4, backoff: float = 0.5
+    ) -> None:
+        self.max_retries = max_retries
+        self.network_retries = network_retries
+        self.backoff = backoff
+        self.overall = (self.OVERALL[0], self.OVERALL[1] * (1 + self.MARGIN))
+        self.per_group = (self.PER_GROUP[0], self.PER_GROUP[1] * (1 + self.MARGIN))
+        self._sent: deque[float] = deque()
+        self._group_sent: dict[int | str, deque[float]] = {}
+        self._paused: dict[int | str | None, float] = {}  # chat -> loop time it may go on
+
+    async def initialize(self) -> None:
+        """Nothing to open."""
+
+    async def shutdown(self) -> None:
+        """Nothing to close."""
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Wait for a turn, make the call, retry it when that is safe."""
+        chat = _chat_key(data.get("chat_id"))
+        counted = _is_send(endpoint)
+        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
+        floods = failures = 0
+        while True:
+            await self._wait_turn(chat, counted=counted)
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if floods >= max_retries:
+                    raise
+                floods += 1
+                wait = retry_after_seconds(exc) + 0.1
+                logger.info("%s hit the flood limit; retrying in %.1f s", endpoint, wait)
+                until = asyncio.get_running_loop().time() + wait
+                self._paused[chat] = max(self._paused.get(chat, 0.0), until)
+            except NetworkError as exc:
+                if failures >= self.network_retries or not _may_retry(exc, endpoint):
+                    raise
+                wait = self.backoff * 2**failures
+                failures += 1
+                logger.warning("%s failed (%s); retry %d in %.1f s", endpoint, exc, failures, wait)
+                await asyncio.sleep(wait)
+
+    async def _wait_turn(self, chat: int | str | None, *, counted: bool) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            now = loop.time()
+            wait = self._paused.get(chat, now) - now
+            if wait <= 0:
+                self._paused.pop(chat, None)
+            group = self._group_window(chat, now) if counted else None
+            if counted:
+                wait = max(wait, _window_wait(self._sent, *self.overall, now))
+            if group is not None:
+                wait = max(wait, _window_wait(group, *self.per_group, now))
+            if wait <= 0:
+                if counted:
+                    self._sent.append(now)
+                if group is not None:
+                    group.append(now)
+                return
+            await asyncio.sleep(wait)
+
+    def _group_window(self, chat: int | str | None, now: float) -> deque[float] | None:
+        """The send times of a group or channel (negative id or @username); None otherwise."""
+        if chat is None or (isinstance(chat, int) and chat > 0):
+            return None
+        if chat not in self._group_sent and len(self._group_sent) > 512:
+            period = self.per_group[1]
+            for key, window in list(self._group_sent.items()):
+                if not window or now - window[-1] >= period:
+                    del self._group_sent[key]
+        return self._group_sent.setdefault(chat, deque())
+
+
+def _chat_key(chat_id: Any) -> int | str | None:
+    if chat_id is None:
+        return None
+    try:
+        return int(chat_id)
+    except (TypeError, ValueError):
+        return str(chat_id)
 
 
 async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -158,31 +316,68 @@ async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
 
 class InboxRunner:
-    """Handles stored updates: one chat at a time in order, different chats concurrently."""
+    """Handles stored updates: one chat at a time in order, different chats concurrently.
 
-    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], regie: Regie) -> None:
+    An update that stored something was marked handled in the transaction of its effects
+    (Regie._mark). The rest (questions, button presses that only show something) are marked
+    in batches, `batch_seconds` apart, one UPDATE for all: a crash in between means those few
+    are answered once more after the restart, never that anything is stored twice.
+    """
+
+    SEEN_MEMORY = 50_000
+
+    def __init__(
+        self,
+        app: Application[Any, Any, Any, Any, Any, Any],
+        regie: Regie,
+        *,
+        batch_seconds: float = 0.0,
+    ) -> None:
         self.app = app
         self.regie = regie
+        self.batch_seconds = batch_seconds
         self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
         self.tasks: set[asyncio.Task[None]] = set()
+        self.started: dict[int, None] = {}  # ids taken up by this process (insertion ordered)
+        self.done: list[int] = []
+        self.flusher: asyncio.Task[None] | None = None
 
     async def handle(self, update_id: int, payload: dict[str, Any]) -> None:
+        if update_id in self.started:
+            return
+        self.started[update_id] = None
+        while len(self.started) > self.SEEN_MEMORY:
+            del self.started[next(iter(self.started))]
         update = Update.de_json(payload, self.app.bot)
         chat = update.effective_chat
         async with self.locks[chat.id if chat else 0]:
-            async with self.regie.store.sessions() as session:
-                if await inbox.is_handled(session, update_id):
-                    return
             try:
                 await self.app.process_update(update)
             except Exception as exc:  # process_update reports handler errors itself
                 logger.exception("update %s could not be processed", update_id)
-                async with self.regie.store.sessions() as session:
+                async with self.regie.store.writing() as session:
                     await inbox.mark_failed(session, update_id, repr(exc))
                     await session.commit()
                 return
-            async with self.regie.store.sessions() as session:
-                await inbox.mark_handled(session, update_id)
+        await self._done(update_id)
+
+    async def _done(self, update_id: int) -> None:
+        self.done.append(update_id)
+        if self.batch_seconds <= 0:
+            await self.flush()
+        elif self.flusher is None or self.flusher.done():
+            self.flusher = asyncio.create_task(self._flush_later())
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.batch_seconds)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Mark the updates handled since the last flush, in one statement."""
+        batch, self.done = self.done, []
+        if batch:
+            async with self.regie.store.writing() as session:
+                await inbox.mark_many_handled(session, batch)
                 await session.commit()
 
     def submit(self, update_id: int, payload: dict[str, Any]) -> None:
@@ -201,6 +396,9 @@ class InboxRunner:
     async def drain(self) -> None:
         while self.tasks:
             await asyncio.gather(*list(self.tasks), return_exceptions=True)
+        if self.flusher is not None:
+            await asyncio.gather(self.flusher, return_exceptions=True)
+        await self.flush()
 
 
 async def poll(
@@ -243,7 +441,7 @@ async def poll(
         updates = [u for u in raw or [] if isinstance(u, dict)]
         if not updates:
             continue
-        async with runner.regie.store.sessions() as session:
+        async with runner.regie.store.writing() as session:
             new_ids = await inbox.store_updates(session, updates)
             await session.commit()
         # Committed: only now may the next getUpdates confirm this batch.
@@ -284,9 +482,12 @@ async def run_bot(
     stop: asyncio.Event | None = None,
     on_ready: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """`regiebot run`: open the core, start the Application, poll until stopped."""
+    """`regiebot run`: open the core, start the Application, poll or serve the webhook."""
     token = check_token(settings)
     install_redactor(token)
+    webhook = webhook_settings(settings)
+    if webhook is not None:
+        install_redactor(webhook.secret)
     regie = await Regie.open(settings)
     app = build_application(regie, token=token)
     stop = stop or asyncio.Event()
@@ -296,24 +497,104 @@ async def run_bot(
         except InvalidToken:
             raise ValueError("Telegram rejected TELEGRAM_BOT_TOKEN (unauthorized)") from None
         await app.start()
-        try:
-            await app.bot.delete_webhook(drop_pending_updates=False)
-            await set_commands(app)
-        except Forbidden:
-            logger.warning("could not register the command menu")
-        runner = InboxRunner(app, regie)
-        resumed = await runner.resume()
-        logger.info("regiebot @%s is running (%d stored updates resumed)",
-                    app.bot.username, resumed)
-        if on_ready is not None:
-            await on_ready()
-        await poll(app, runner, stop)
+        # The daily reminder sweep (and a missed one, once) on this instance's own JobQueue.
+        await reminders.start_jobs(app)
+        runner = InboxRunner(app, regie, batch_seconds=0.05)
+        if webhook is None:
+            with contextlib.suppress(Forbidden):
+                # Telegram refuses getUpdates while a webhook is set.
+                await app.bot.delete_webhook(drop_pending_updates=False)
+            await _register_commands(app)
+            resumed = await runner.resume()
+            logger.info(
+                "regiebot @%s is polling (%d stored updates resumed)", app.bot.username, resumed
+            )
+            if on_ready is not None:
+                await on_ready()
+            await poll(app, runner, stop)
+        else:
+            await serve_webhook(app, runner, stop, webhook, on_ready=on_ready)
         await runner.drain()
     finally:
         if app.running:
             await app.stop()
         await app.shutdown()
         await regie.close()
+
+
+def webhook_settings(settings: Settings) -> WebhookConfig | None:
+    """Webhook mode when REGIEBOT_WEBHOOK_URL is set (a random secret when none is)."""
+    if not settings.webhook_url:
+        return None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+    return webhook_config(
+        settings.webhook_url,
+        listen=settings.webhook_listen,
+        port=settings.webhook_port,
+        secret=secret,
+    )
+
+
+async def serve_webhook(
+    app: Application[Any, Any, Any, Any, Any, Any],
+    runner: InboxRunner,
+    stop: asyncio.Event,
+    config: WebhookConfig,
+    *,
+    on_ready: Callable[[], Awaitable[None]] | None = None,
+) -> None:
+    """Webhook mode: resume the inbox, listen, point Telegram here, serve until stopped.
+
+    The stored backlog is submitted before the listener opens, so a chat's old updates are
+    handled before its new ones. At stop the webhook stays set: Telegram keeps what arrives
+    meanwhile and delivers it to the next start.
+    """
+    resumed = await runner.resume()
+    server = WebhookServer(
+        sessions=runner.regie.store.sessions,
+        submit=runner.submit,
+        secret=config.secret,
+        path=config.path,
+        listen=config.listen,
+        port=config.port,
+    )
+    try:
+        await server.start()
+    except OSError as exc:
+        where = f"{config.listen}:{config.port}"
+        raise ValueError(f"cannot listen on {where} for the webhook: {exc.strerror}") from None
+    try:
+        try:
+            await app.bot.set_webhook(
+                url=config.url,
+                secret_token=config.secret,
+                allowed_updates=ALLOWED_UPDATES,
+                max_connections=MAX_CONNECTIONS,
+                drop_pending_updates=False,
+            )
+        except BadRequest as exc:
+            raise ValueError(f"Telegram refused the webhook {config.url}: {exc.message}") from None
+        await _register_commands(app)
+        logger.info(
+            "regiebot @%s receives updates at %s (listening on %s:%d, %d resumed)",
+            app.bot.username,
+            config.url,
+            config.listen,
+            server.port,
+            resumed,
+        )
+        if on_ready is not None:
+            await on_ready()
+        await stop.wait()
+    finally:
+        await server.stop()
+
+
+async def _register_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    try:
+        await set_commands(app)
+    except Forbidden:
+        logger.warning("could not register the command menu")
 
 
 # --- an in-process Bot API for `regiebot chat` ------------------------------------------------
@@ -362,8 +643,12 @@ class LocalBotApi(BaseRequest):
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
-            return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
-                    "supports_inline_queries": False}
+            return {
+                **BOT_USER,
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
         if method in ("sendMessage", "sendPhoto", "sendDocument"):
             message: dict[str, Any] = {
                 "message_id": self.new_message_id(),

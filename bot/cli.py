@@ -15,7 +15,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
+from bot.cli_errors import CliError
 from bot.config import Settings, get_settings
+from bot.report_cli import add_report_parser
 from storage.errors import KnowledgeBaseError, StorageError
 from storage.kb import KINDS, load_dir
 from storage.store import Store, describe_url
@@ -24,10 +26,6 @@ from storage.transfer import export_store, import_store
 logger = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace, Settings], Coroutine[Any, Any, int]]
-
-
-class CliError(Exception):
-    """A one-line error for the person at the terminal (no traceback)."""
 
 
 # --- sub-commands -----------------------------------------------------------------------------
@@ -169,6 +167,68 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _at_date(args: argparse.Namespace, settings: Settings) -> tuple[dt.date, dt.datetime]:
+    """The day --at names (today in the team's time zone by default) and the wall clock."""
+    from bot.status import StatusInputError, parse_iso_date
+
+    now = dt.datetime.now(ZoneInfo(settings.timezone))
+    if args.at is None:
+        return now.date(), now
+    try:
+        return parse_iso_date(args.at), now
+    except StatusInputError as exc:
+        raise CliError(f"--at: {exc}") from None
+
+
+async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Where every body with a cadence stands on a date (today by default)."""
+    from bot.status import build_status, render_status_text
+
+    day, _ = _at_date(args, settings)
+    store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
+    try:
+        report = await build_status(store, on=day, default_grace=settings.grace_days)
+    finally:
+        await store.close()
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(render_status_text(report) + "\n")
+    return 0
+
+
+async def cmd_remind(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the reminder check as on a date and send through the Bot API (same outbox)."""
+    from handlers.reminders import remind_from_cli  # the Telegram side lives in handlers/
+
+    day, now = _at_date(args, settings)
+    try:
+        report = await remind_from_cli(settings, today=day, now=now, dry_run=args.dry_run)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    verb = "would send" if args.dry_run else "sent"
+    print(
+        f"reminder check for {day.isoformat()}: {len(report.behind)} bodies behind"
+        + (f" ({', '.join(report.behind)})" if report.behind else "")
+    )
+    for chat in report.reminders:
+        state = verb if chat.status in ("sent", "would_send") else chat.status
+        extra = f" ({chat.error})" if chat.error else ""
+        print(f"  chat {chat.chat_id}: {state}: {', '.join(chat.bodies) or '-'}{extra}")
+    for question in report.questions:
+        state = verb if question.status in ("sent", "would_send") else question.status
+        print(
+            f"  chat {question.chat_id}: {state}: question about meeting "
+            f"{question.meeting_id} ({question.body_id}, {question.date.isoformat()})"
+        )
+    if not report.reminders and not report.questions:
+        print("  nothing new to send")
+    return 0
+
+
 # --- parser -----------------------------------------------------------------------------------
 
 
@@ -203,8 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=cmd_export)
 
     p = sub.add_parser("ask", help="answer a question, e.g. 'wat loopt er rond mobiliteit?'")
-    p.add_argument("question", nargs="*", metavar="QUESTION",
-                   help="the question; - reads one question per line from stdin")
+    p.add_argument(
+        "question",
+        nargs="*",
+        metavar="QUESTION",
+        help="the question; - reads one question per line from stdin",
+    )
     p.add_argument("--json", action="store_true", help="one JSON object per question")
     p.set_defaults(handler=cmd_ask)
 
@@ -217,6 +281,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="load an export file into an empty database")
     p.add_argument("file", metavar="FILE", help="a file written by `regiebot export --json`")
     p.set_defaults(handler=cmd_import)
+
+    p = sub.add_parser("status", help="meetings held against each body's cadence")
+    p.add_argument("--at", metavar="YYYY-MM-DD", help="as on this date (default: today)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(handler=cmd_status)
+
+    p = sub.add_parser("remind", help="run the reminder check now and send what is due")
+    p.add_argument("--at", metavar="YYYY-MM-DD", help="as on this date (default: today)")
+    p.add_argument("--dry-run", action="store_true", help="only show what would be sent")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.set_defaults(handler=cmd_remind)
+    add_report_parser(sub)
     return parser
 
 

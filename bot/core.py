@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from storage.transfer import export_store
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], dt.datetime]
+# Another instance's /lid reaches this one within this time (this one's own changes at once).
+ROLE_TTL_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Regie:
     partners: list[BodyName] = field(default_factory=list)
     # (theme id, folded name and synonyms): folded once, not for every signal
     theme_keys: list[tuple[str, list[str]]] = field(default_factory=list)
+    # user id -> (when looked up, role): the gate asks for every update
+    roles: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
     @classmethod
     async def open(cls, settings: Settings, *, clock: Clock | None = None) -> Regie:
@@ -136,11 +141,28 @@ class Regie:
             return None
         if user_id in self.settings.admins:
             return "admin"
+        cached = self.roles.get(user_id)
+        if cached is not None and time.monotonic() - cached[0] < ROLE_TTL_SECONDS:
+            return cached[1]
         async with self.store.sessions() as session:
             stored = await entries.member_role(session, user_id)
-        if stored is not None:
-            return stored
-        return "member" if user_id in self.settings.allowed_users else None
+        role = stored or ("member" if user_id in self.settings.allowed_users else None)
+        if len(self.roles) > 10_000:
+            self.roles.clear()
+        self.roles[user_id] = (time.monotonic(), role)
+        return role
+
+    def forget_role(self, user_id: int) -> None:
+        """Look the user's role up again next time (after /lid changed it)."""
+        self.roles.pop(user_id, None)
+
+    async def discard_update(self, update_id: int | None) -> None:
+        """Forget a stored update entirely: one from someone who may not use the bot."""
+        if update_id is None:
+            return
+        async with self.store.writing() as session:
+            await inbox.discard(session, update_id)
+            await session.commit()
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -173,7 +195,7 @@ class Regie:
         attendees: list[str] | None = None,
     ) -> Stored:
         status = "planned" if date > self.today() else "held"
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             stored = await entries.log_meeting(
                 session,
                 body_id=body_id,
@@ -190,7 +212,7 @@ class Regie:
         return stored
 
     async def update_meeting(self, actor: Actor, meeting_id: int, **changes: Any) -> Stored:
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             stored = await entries.update_meeting(
                 session, meeting_id, actor=actor.user_id, **changes
             )
@@ -213,7 +235,7 @@ class Regie:
     async def record_signal(self, text: str, actor: Actor) -> Stored:
         if not text.strip():
             raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             stored = await entries.record_signal(
                 session,
                 text=text,
@@ -227,7 +249,7 @@ class Regie:
         return stored
 
     async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             stored = await entries.update_signal(
                 session, signal_id, actor=actor.user_id, **changes
             )
@@ -293,22 +315,24 @@ class Regie:
 
     async def set_member(self, actor: Actor, telegram_id: int, name: str | None) -> bool:
         """Allow a member (True when new); the change is audited."""
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             created = await entries.add_member(
                 session, telegram_id=telegram_id, name=name, role="member", actor=actor.user_id
             )
             await self._mark(session, actor)
             await session.commit()
+        self.forget_role(telegram_id)
         return created
 
     async def remove_member(self, actor: Actor, telegram_id: int) -> bool:
         """Remove a member added with /lid (True when there was one)."""
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             removed = await entries.remove_member(
                 session, telegram_id=telegram_id, actor=actor.user_id
             )
             await self._mark(session, actor)
             await session.commit()
+        self.forget_role(telegram_id)
         return removed
 
     # --- undo ---------------------------------------------------------------------------------
@@ -322,7 +346,7 @@ class Regie:
         admin: bool = False,
     ) -> dict[str, Any]:
         """Remove an entry: the given one, or the actor's newest. Only one's own unless admin."""
-        async with self.store.sessions() as session:
+        async with self.store.writing() as session:
             if entity is None or entry_id is None:
                 last = await entries.last_entry(session, user_id=actor.user_id)
                 if last is None:

@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import Regie
 from bot.search import SearchAnswer
-from handlers.common import regie, reply, typing
+from handlers.common import regie, reply
 from handlers.format import (
     GROUP_TITLES,
     SIGNAL_STATUS_NL,
@@ -61,8 +61,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text:
         await reply(update, "Waarover wil je iets weten? Bv. <i>/zoek mobiliteit</i>.")
         return
-    await typing(update, context)
-    answer = regie(context).ask(text)
+    answer = regie(context).ask(text)  # a few ms: no typing indicator needed
     body, markup = search_page(context, answer, page=0)
     await reply(update, body, reply_markup=markup)
 

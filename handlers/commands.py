@@ -17,23 +17,37 @@ HELP = """<b>regiebot</b> - assistent van de regie sociale economie en werk (W13
 /vergadering ROA 15/03/2026 capacity building, doelgroepanalyse
 /vergadering actiegroep rose gisteren over individueel maatwerk en mobiliteit
 /vergadering - zonder meer: ik vraag stap voor stap (stoppen met /annuleer)
-Een datum in de toekomst wordt een geplande vergadering.
+Een datum in de toekomst wordt een geplande vergadering. Daarna kan je met de knoppen
+aanwezigen en notities toevoegen.
 
 <b>Signaal noteren</b>
 /signaal instroom doelgroepmedewerkers ligt lager
+Met de knoppen: bron, bestemmeling en status.
 /signalen - de lijst (/signalen open, /signalen mobiliteit)
 
 <b>Vragen</b>
 /zoek mobiliteit, of gewoon: wat loopt er rond mobiliteit?
 /actie 2.3.2 - /orgaan ROA - /partner VDAB
 
+<b>Ritme en herinneringen</b>
+/stand - wie ligt op schema (/stand 2022, /stand 30/06/2026)
+/grafiek - vergaderingen tegenover het doel (/grafiek 2022)
+/herinneringen aan|uit - herinneringen in deze chat
+/volg ROA - /ontvolg ROA - enkel herinneringen over bepaalde organen (/volg alles)
+
+<b>Verslag en gegevens</b>
+/jaarverslag 2025 - ontwerp van het jaarverslag (Word)
+/geschiedenis vergadering 12 - wie wijzigde wat
+/mijngegevens - alles wat over jou bewaard is
+
 <b>Corrigeren</b>
 /ongedaan - je laatste invoer wissen
 /wijzig datum 12/03/2026 - /wijzig onderwerpen a, b - /wijzig notities ...
-/wijzig status doorgegeven (voor een signaal)
+/wijzig status doorgegeven - /wijzig bestemmeling ... (voor een signaal)
 
 <b>Beheer</b> (beheerders)
-/lid 123456789 Naam - /lid weg 123456789
+/lid 123456789 Naam - /lid weg 123456789 - /lid wis 123456789
+/export - alle gegevens als ZIP - /herinner_nu - herinneringen nu versturen
 """
 
 COMMANDS = [
@@ -41,11 +55,19 @@ COMMANDS = [
     ("signaal", "Signaal noteren"),
     ("signalen", "Signalen bekijken"),
     ("zoek", "Zoeken in acties, partners, overlegorganen"),
+    ("stand", "Welke overlegorganen liggen op schema"),
+    ("grafiek", "Vergaderingen tegenover het doel"),
+    ("herinneringen", "Herinneringen aan of uit"),
+    ("volg", "Herinneringen over een overlegorgaan"),
+    ("ontvolg", "Geen herinneringen meer over een orgaan"),
+    ("jaarverslag", "Ontwerp van het jaarverslag"),
     ("actie", "Details van een actie, bv. /actie 2.3.2"),
     ("orgaan", "Details van een overlegorgaan, bv. /orgaan ROA"),
     ("partner", "Details van een partner, bv. /partner VDAB"),
     ("ongedaan", "Je laatste invoer ongedaan maken"),
     ("wijzig", "Je laatste invoer wijzigen"),
+    ("geschiedenis", "Wie wijzigde een vergadering of signaal"),
+    ("mijngegevens", "Alles wat over jou bewaard is"),
     ("help", "Hulp en voorbeelden"),
 ]
 
@@ -104,11 +126,22 @@ async def member(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await reply(update, "Enkel beheerders kunnen leden toevoegen of verwijderen.")
         return
     args = list(context.args or [])
+    if args and args[0].casefold() == "wis":
+        if len(args) != 2 or not args[1].lstrip("-").isdigit():
+            await reply(update, "Gebruik: /lid wis 123456789 (wist de persoonsgegevens)")
+            return
+        from handlers.reports import erase_member_command  # the data-rights handlers
+
+        await erase_member_command(update, context, int(args[1]))
+        return
     remove = bool(args) and args[0].casefold() in ("weg", "verwijder")
     if remove:
         args = args[1:]
     if not args or not args[0].lstrip("-").isdigit():
-        await reply(update, "Gebruik: /lid 123456789 Naam  of  /lid weg 123456789")
+        await reply(
+            update,
+            "Gebruik: /lid 123456789 Naam, /lid weg 123456789 of /lid wis 123456789",
+        )
         return
     user_id, name = int(args[0]), " ".join(args[1:]).strip() or None
     core = regie(context)

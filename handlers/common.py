@@ -65,8 +65,11 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         raise ApplicationHandlerStop
     if not addressed_to_bot(update, context.bot.username):
         raise ApplicationHandlerStop
-    role = await regie(context).role_of(update.effective_user.id)
+    core = regie(context)
+    role = await core.role_of(update.effective_user.id)
     if role is None:
+        # Nothing they send is kept: the raw update leaves the inbox too.
+        await core.discard_update(update.update_id)
         text = REFUSAL.format(user_id=update.effective_user.id)
         if update.callback_query:
             await update.callback_query.answer(text[:200], show_alert=True)

@@ -476,3 +476,20 @@ def _conversation(cancel_handler: CommandHandler[Any, Any], text: Any) -> Conver
         conversation_timeout=TIMEOUT_SECONDS,
         allow_reentry=True,
     )
+
+
+async def start_for_body(update: Update, context: ContextTypes.DEFAULT_TYPE, body_id: str) -> int:
+    """Start the guided conversation with the body already chosen (a reminder's button)."""
+    draft = _draft(context)
+    draft.clear()
+    # No source message: the button's message may list several bodies, so it cannot be the
+    # one Telegram message that stores this meeting.
+    draft.update(guided=True, body_id=body_id)
+    body = regie(context).body(body_id)
+    name = body["name"] if body else body_id
+    await reply(
+        update,
+        f"Vergadering van <b>{e(name)}</b> loggen. Op welke datum? (stoppen met /annuleer)",
+        reply_markup=_date_keyboard(),
+    )
+    return DATE

@@ -173,12 +173,11 @@ async def log_meeting(
         source_chat_id=source.chat_id,
         source_message_id=source.message_id,
     )
+    meeting.body = body
     meeting.attendees = await _partners(session, attendees or [])
     session.add(meeting)
-    await session.flush()
-    stored = await _meeting(session, meeting.id)
-    assert stored is not None
-    record = meeting_dict(stored)
+    await session.flush()  # the object now holds all it shows: no reload (3 queries)
+    record = meeting_dict(meeting)
     _audit(
         session,
         actor=source.user_id,
@@ -296,10 +295,8 @@ async def record_signal(
     )
     signal.themes = await _themes(session, themes)
     session.add(signal)
-    await session.flush()
-    stored = await _signal(session, signal.id)
-    assert stored is not None
-    record = signal_dict(stored)
+    await session.flush()  # the object now holds all it shows: no reload (2 queries)
+    record = signal_dict(signal)
     _audit(
         session,
         actor=source.user_id,

@@ -73,8 +73,11 @@ async def make_harness(database_url: str, *, now: dt.datetime = NOW) -> Harness:
     regie = await Regie.open(settings, clock=lambda: now)
     api = FakeBotApi()
     app = build_application(
-        regie, token=DEFAULT_TOKEN, request=RecordingRequest(api),
-        get_updates_request=RecordingRequest(api), rate_limiter=False,
+        regie,
+        token=DEFAULT_TOKEN,
+        request=RecordingRequest(api),
+        get_updates_request=RecordingRequest(api),
+        rate_limiter=False,
     )
     await app.initialize()
     return Harness(api=api, app=app, regie=regie, runner=InboxRunner(app, regie))

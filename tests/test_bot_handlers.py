@@ -220,8 +220,9 @@ async def test_every_handled_update_is_marked_in_the_inbox(bot: Harness) -> None
     assert all(r.handled_at is not None for r in rows)
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=st.text(min_size=1, max_size=400))
 async def test_arbitrary_text_never_crashes_and_every_reply_is_valid(
     bot: Harness, text: str

@@ -10,14 +10,19 @@ from tests.test_cli import regiebot
 def test_a_scripted_chat_logs_a_meeting_via_buttons_and_answers_a_question(
     cli_env: dict[str, str],
 ) -> None:
-    transcript = "\n".join([
-        "/vergadering ROA over capacity building, doelgroepanalyse",
-        "2",  # [2] Gisteren
-        "wat loopt er rond mobiliteit?",
-        "/signaal instroom doelgroepmedewerkers ligt lager <b>dringend</b>",
-        "/vergadering Onbestaand orgaan 31/02/2026",
-        "/annuleer",
-    ]) + "\n"
+    transcript = (
+        "\n".join(
+            [
+                "/vergadering ROA over capacity building, doelgroepanalyse",
+                "2",  # [2] Gisteren
+                "wat loopt er rond mobiliteit?",
+                "/signaal instroom doelgroepmedewerkers ligt lager <b>dringend</b>",
+                "/vergadering Onbestaand orgaan 31/02/2026",
+                "/annuleer",
+            ]
+        )
+        + "\n"
+    )
     proc = regiebot(cli_env, "chat", stdin=transcript)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout

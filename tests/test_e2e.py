@@ -39,9 +39,11 @@ def _count_signals(database_url: str) -> tuple[int, int]:
             aengine = create_async_engine(url)
             try:
                 async with aengine.connect() as conn:
-                    row = (await conn.execute(text(
-                        "SELECT count(*), count(DISTINCT source_message_id) FROM signals"
-                    ))).one()
+                    row = (
+                        await conn.execute(
+                            text("SELECT count(*), count(DISTINCT source_message_id) FROM signals")
+                        )
+                    ).one()
                     return int(row[0]), int(row[1])
             finally:
                 await aengine.dispose()
@@ -77,13 +79,26 @@ def start_bot(
     srv: FakeBotApiServer, cli_env: dict[str, str], log: Path
 ) -> subprocess.Popen[bytes]:
     # PostgreSQL is migrated explicitly, as in production (SQLite upgrades itself).
-    subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], env=cli_env, cwd=REPO,
-                   check=True, capture_output=True, timeout=120)
-    env = {**cli_env, **srv.env(), "REGIEBOT_ALLOWED_USERS": str(DEFAULT_USER_ID),
-           "REGIEBOT_LOG_LEVEL": "DEBUG"}
+    subprocess.run(
+        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        env=cli_env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    env = {
+        **cli_env,
+        **srv.env(),
+        "REGIEBOT_ALLOWED_USERS": str(DEFAULT_USER_ID),
+        "REGIEBOT_LOG_LEVEL": "DEBUG",
+    }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"], env=env, cwd=REPO,
-        stdout=log.open("ab"), stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "bot.cli", "run"],
+        env=env,
+        cwd=REPO,
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -140,16 +155,20 @@ def test_no_update_is_lost_when_the_bot_is_killed(
         second.wait(timeout=30)
     total, distinct = _count_signals(cli_env["DATABASE_URL"])
     assert (total, distinct) == (50, 50)
-    assert api.pending_updates() == 0 or all(
-        u["update_id"] > 50 for u in api.updates
-    )
+    assert api.pending_updates() == 0 or all(u["update_id"] > 50 for u in api.updates)
 
 
 def test_a_missing_or_malformed_token_is_a_one_line_error(cli_env: dict[str, str]) -> None:
     for token in ("", "not-a-token"):
         env = {**cli_env, "TELEGRAM_BOT_TOKEN": token}
-        proc = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=REPO,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "run"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert proc.returncode != 0
         assert "Traceback" not in proc.stderr
         assert "TELEGRAM_BOT_TOKEN" in proc.stderr.strip().splitlines()[-1]
@@ -166,8 +185,9 @@ def test_a_conflict_from_another_poller_does_not_stop_the_bot(
     from tests.fakes import ApiError
 
     api, srv = server
-    api.fail_next("getUpdates", ApiError(409, "Conflict: terminated by other getUpdates request"),
-                  times=1)
+    api.fail_next(
+        "getUpdates", ApiError(409, "Conflict: terminated by other getUpdates request"), times=1
+    )
     log = tmp_path / "bot.log"
     proc = start_bot(srv, cli_env, log)
     try:
