@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -17,16 +18,37 @@ _NAMED_KINDS: Final = frozenset({"partners", "bodies"})
 
 @dataclass(slots=True)
 class Hit:
-    """One record in the answer: what it is, why it matched and how well."""
+    """One record in the answer: what it is, why it matched and how well.
+
+    The snippet and the matched labels cost more than the ranking itself; they are worked out
+    on first use (`detail`), since a reply shows a few hits of the ten kept per group.
+    """
 
     kind: str
     id: str | int
     title: str
     score: float
-    snippet: str = ""
-    matched: list[str] = field(default_factory=list)
     aliases: list[str] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    detail: Callable[[], tuple[str, list[str]]] | None = field(
+        default=None, repr=False, compare=False
+    )
+    _worked_out: tuple[str, list[str]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def _details(self) -> tuple[str, list[str]]:
+        if self._worked_out is None:
+            self._worked_out = self.detail() if self.detail is not None else ("", [])
+        return self._worked_out
+
+    @property
+    def snippet(self) -> str:
+        return self._details()[0]
+
+    @property
+    def matched(self) -> list[str]:
+        return self._details()[1]
 
     def to_dict(self) -> dict[str, Any]:
         """The item as in `regiebot ask --json`: id, name or title, aliases, score, ..."""

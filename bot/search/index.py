@@ -234,23 +234,38 @@ class SearchIndex:
             rec = target.records[ordinal]
             if rec is None:
                 continue
-            why = explained.get(ordinal) or explain(target, groups, ordinal)
-            matched = why.labels or reasons.get((kind, ordinal), [])
             hits.append(
                 Hit(
                     kind=kind,
                     id=_id_of(rec),
                     title=title_of(kind, rec, self.context),
                     score=score,
-                    snippet=make_snippet(
-                        snippet_source(kind, rec), self.vocab.surface_forms(why.terms)
-                    ),
-                    matched=matched,
                     aliases=ids_of(rec.get("aliases")) if kind in ("partners", "bodies") else None,
                     extra=_extra(kind, rec),
+                    detail=self._detail(kind, groups, ordinal, rec, reasons, explained),
                 )
             )
         return hits
+
+    def _detail(
+        self,
+        kind: str,
+        groups: list[Group],
+        ordinal: int,
+        rec: Mapping[str, Any],
+        reasons: dict[tuple[str, int], list[str]],
+        explained: dict[int, Scored],
+    ) -> Callable[[], tuple[str, list[str]]]:
+        """The snippet and matched labels of one hit, worked out when first asked for."""
+        target = self.kinds[kind]
+
+        def work_out() -> tuple[str, list[str]]:
+            why = explained.get(ordinal) or explain(target, groups, ordinal)
+            matched = why.labels or reasons.get((kind, ordinal), [])
+            snippet = make_snippet(snippet_source(kind, rec), self.vocab.surface_forms(why.terms))
+            return snippet, list(matched)
+
+        return work_out
 
 
 def _has_id(rec: Mapping[str, Any]) -> bool:
