@@ -300,9 +300,7 @@ async def main(n: int, profile: bool, in_flight: int, database_url: str | None) 
     print(f"ratio regiebot / echo bot: {result.rate / echoed.rate:.2f}")
     print(f"calls the fake refused: {len(failed)}")
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats("cumulative").print_stats(
-            "regiebot|bot/|handlers/|storage/|telegram/ext/_app", 45
-        )
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
 if __name__ == "__main__":
