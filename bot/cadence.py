@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -99,6 +99,15 @@ def organises(role: str) -> bool:
     return role in ORGANISING_ROLES
 
 
+def step_in_force(steps: Iterable[CadenceStep], year: int) -> CadenceStep | None:
+    """The cadence row in force in `year`: the newest whose from_year is not after it."""
+    in_force: CadenceStep | None = None
+    for step in sorted(steps, key=lambda s: s.from_year):
+        if step.from_year <= year:
+            in_force = step
+    return in_force
+
+
 def per_year_in(body: BodyCadence, year: int) -> int | None:
     """Meetings a year the body must hold in `year`; None when no cadence applies."""
     if body.retired or not organises(body.role):
@@ -107,10 +116,7 @@ def per_year_in(body: BodyCadence, year: int) -> int | None:
         return None
     if body.active_until is not None and year > body.active_until:
         return None
-    in_force: CadenceStep | None = None
-    for step in sorted(body.cadence, key=lambda s: s.from_year):
-        if step.from_year <= year:
-            in_force = step
+    in_force = step_in_force(body.cadence, year)
     if in_force is None or in_force.per_year <= 0:
         return None
     return in_force.per_year

@@ -30,7 +30,7 @@ from typing import Final
 from babel.dates import format_date as babel_format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cadence import BodyCadence, CadenceStep, standing
+from bot.cadence import BodyCadence, CadenceStep, standing, step_in_force
 from bot.chart import ChartRow, render_chart
 from bot.dutch_words import counted, number_word, times
 from storage.report_queries import (
@@ -39,7 +39,6 @@ from storage.report_queries import (
     MeetingRow,
     PlanRow,
     YearData,
-    target_in_force,
     year_data,
 )
 
@@ -311,7 +310,8 @@ def _body_section(
     body: BodyRow, meetings: list[MeetingRow], data: YearData, partial: bool
 ) -> BodySection:
     held = [m for m in meetings if m.status == "held"]
-    target = target_in_force(body.cadence, data.year) if body.organised_by_w13 else None
+    step = step_in_force((CadenceStep(f, n) for f, n in body.cadence), data.year)
+    target = step.per_year if step is not None and body.organised_by_w13 else None
     topics, topics_more = _topics(held)
     notes = [(m.date, clean(m.notes)) for m in held if clean(m.notes)]
     attendees = sorted(

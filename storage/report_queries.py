@@ -120,15 +120,6 @@ class YearData:
         return not self.meetings and not self.signals
 
 
-def target_in_force(cadence: tuple[tuple[int, int], ...], year: int) -> int | None:
-    """per_year of the newest cadence row with from_year <= year; None when none (0 = stopped)."""
-    best: tuple[int, int] | None = None
-    for from_year, per_year in cadence:
-        if from_year <= year and (best is None or from_year >= best[0]):
-            best = (from_year, per_year)
-    return best[1] if best else None
-
-
 def _year_bounds(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 1, 1), dt.date(year, 12, 31)
 

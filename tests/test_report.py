@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from docx import Document
 
+from bot.cadence import CadenceStep, step_in_force
 from bot.chart import ChartRow
-from bot.cli import CliError
+from bot.cli_errors import CliError
 from bot.config import Settings
 from bot.dutch_words import capitalised, counted, number_word, times
 from bot.report import (
@@ -32,7 +33,7 @@ from bot.report import (
 from bot.report_cli import add_report_parser, cmd_report
 from bot.report_render import md, render_markdown
 from storage.entries import Source, log_meeting, record_signal
-from storage.report_queries import target_in_force, year_data
+from storage.report_queries import year_data
 from storage.store import Store
 from tests.conftest import DATA_DIR
 from tests.report_fixtures import log_year_2022
@@ -91,13 +92,18 @@ def test_counts_up_to_twelve_are_dutch_words_and_digits_above() -> None:
     assert capitalised(counted(1, "signaal", "signalen")) == "Één signaal"
 
 
+def _target(cadence: tuple[tuple[int, int], ...], year: int) -> int | None:
+    step = step_in_force((CadenceStep(f, n) for f, n in cadence), year)
+    return step.per_year if step else None
+
+
 def test_the_target_in_force_is_the_newest_cadence_row_not_after_the_year() -> None:
     cadence = ((2020, 6), (2023, 4))
-    assert target_in_force(cadence, 2019) is None
-    assert target_in_force(cadence, 2022) == 6
-    assert target_in_force(cadence, 2023) == 4
-    assert target_in_force(((2020, 6), (2023, 0)), 2024) == 0
-    assert target_in_force((), 2022) is None
+    assert _target(cadence, 2019) is None
+    assert _target(cadence, 2022) == 6
+    assert _target(cadence, 2023) == 4
+    assert _target(((2020, 6), (2023, 0)), 2024) == 0
+    assert _target((), 2022) is None
 
 
 @pytest.mark.parametrize(
