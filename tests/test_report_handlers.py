@@ -12,10 +12,7 @@ import pytest
 from docx import Document
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from telegram import Update
-from telegram.ext import CommandHandler, ContextTypes
 
-from handlers.reports import erase_member_command
 from storage.models import Meeting, Member
 from tests.bot_harness import ADMIN_ID, Harness, close_harness, make_harness
 from tests.conftest import ON_POSTGRES
@@ -187,16 +184,7 @@ async def test_geschiedenis_of_an_unknown_entry_answers_in_dutch(
     assert not bot.errors()
 
 
-# --- erasure (wired by the lead as /lid wis <id>) ---------------------------------------------
-
-
-async def _wis(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await erase_member_command(update, context, int((context.args or ["0"])[0]))
-
-
-def _install_wis(h: Harness) -> None:
-    # Ahead of every other handler of group 0, as /lid wis will be.
-    h.app.handlers[0].insert(0, CommandHandler("testwis", _wis))
+# --- erasure: /lid wis <id> ---------------------------------------------------------------------
 
 
 def _database_bytes(url: str) -> bytes:
@@ -209,12 +197,11 @@ def _database_bytes(url: str) -> bytes:
 async def test_an_admin_erases_a_member_and_their_entries_stay_as_verwijderd_lid(
     bot: Harness, database_url: str
 ) -> None:
-    _install_wis(bot)
     name = "Jozefien Vermeulen-Dewaele"
     await bot.say(f"/lid {DEFAULT_USER_ID} {name}", user_id=ADMIN_ID)
     await bot.say("/vergadering ROA 15/03/2026 capacity building", username="jozefien_vd")
     await bot.say(f"/signaal {name} meldt: instroom ligt lager", username="jozefien_vd")
-    [text] = await bot.say(f"/testwis {DEFAULT_USER_ID}", user_id=ADMIN_ID)
+    [text] = await bot.say(f"/lid wis {DEFAULT_USER_ID}", user_id=ADMIN_ID)
     assert f"Lid {DEFAULT_USER_ID} gewist" in text
     assert "één vergadering en één signaal blijven bewaard onder 'verwijderd lid'" in text
     assert "REGIEBOT_ALLOWED_USERS" in text  # still allowed by the configuration
@@ -233,9 +220,10 @@ async def test_an_admin_erases_a_member_and_their_entries_stay_as_verwijderd_lid
 
 
 async def test_erasure_is_for_admins_and_for_someone_known(bot: Harness) -> None:
-    _install_wis(bot)
-    [text] = await bot.say("/testwis 5")
-    assert text == "Enkel beheerders kunnen leden wissen."
-    [text] = await bot.say("/testwis 4040", user_id=ADMIN_ID)
+    [text] = await bot.say("/lid wis 5")
+    assert text == "Enkel beheerders kunnen leden toevoegen of verwijderen."
+    [text] = await bot.say("/lid wis", user_id=ADMIN_ID)
+    assert text.startswith("Gebruik: /lid wis")
+    [text] = await bot.say("/lid wis 4040", user_id=ADMIN_ID)
     assert text == "Over 4040 is niets opgeslagen: er valt niets te wissen."
     assert not bot.errors()
