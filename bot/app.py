@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import re
@@ -499,6 +500,10 @@ async def run_bot(
         await app.start()
         # The daily reminder sweep (and a missed one, once) on this instance's own JobQueue.
         await reminders.start_jobs(app)
+        if app.job_queue is not None:
+            app.job_queue.run_repeating(
+                prune_inbox, interval=dt.timedelta(days=1), first=60, name="inbox-prune"
+            )
         runner = InboxRunner(app, regie, batch_seconds=0.05)
         if webhook is None:
             with contextlib.suppress(Forbidden):
@@ -520,6 +525,21 @@ async def run_bot(
             await app.stop()
         await app.shutdown()
         await regie.close()
+
+
+# Handled updates hold what people typed (names, text): kept this long for resends, then gone.
+INBOX_KEEP = dt.timedelta(days=30)
+
+
+async def prune_inbox(context: Any) -> int:
+    """The daily job that forgets handled updates older than INBOX_KEEP."""
+    regie: Regie = context.bot_data["regie"]
+    async with regie.store.writing() as session:
+        removed = await inbox.prune(session, older_than=INBOX_KEEP)
+        await session.commit()
+    if removed:
+        logger.info("inbox: %d handled updates older than %s removed", removed, INBOX_KEEP)
+    return removed
 
 
 def webhook_settings(settings: Settings) -> WebhookConfig | None:

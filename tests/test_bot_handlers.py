@@ -246,3 +246,25 @@ async def test_a_body_page_and_the_signal_list_show_entries_logged_after_start(
     assert "te weinig openbaar vervoer" in texts[0]
     texts = await bot.say("/signalen open")
     assert "(1)" in texts[0]
+
+
+async def test_the_daily_prune_forgets_old_handled_updates_only(bot: Harness) -> None:
+    import datetime as _dt
+    from types import SimpleNamespace
+
+    from sqlalchemy import update
+
+    from bot.app import prune_inbox
+
+    await bot.say("/signaal oud bericht")
+    await bot.say("/signaal nieuw bericht")
+    old = _dt.datetime.now(_dt.UTC) - _dt.timedelta(days=31)
+    async with bot.regie.store.sessions() as session:
+        first = min((await session.scalars(select(InboxUpdate.update_id))).all())
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == first).values(handled_at=old)
+        )
+        await session.commit()
+    assert await prune_inbox(SimpleNamespace(bot_data={"regie": bot.regie})) == 1
+    assert await _count(bot, InboxUpdate) == 1
+    assert await _count(bot, Signal) == 2  # what the update stored stays
