@@ -10,7 +10,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import Regie
 from bot.search import SearchAnswer
-from handlers.common import regie, reply
+from handlers.common import args_text, regie, reply
 from handlers.format import (
     GROUP_TITLES,
     SIGNAL_STATUS_NL,
@@ -40,10 +40,6 @@ QUERY_MEMORY = 500  # questions too long for callback_data, kept by number for [
 EXPIRED = "Deze zoekvraag is verlopen; stel ze opnieuw."
 
 
-def _args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or [])
-
-
 # --- search -----------------------------------------------------------------------------------
 
 
@@ -53,7 +49,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if message is None:
         return
     text = (
-        _args_text(context)
+        args_text(context)
         if message.text and message.text.startswith("/")
         else (message.text or "")
     )
@@ -159,7 +155,7 @@ async def details(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     assert message.text is not None
     command = message.text.split()[0].lstrip("/").split("@")[0].casefold()
     kind = COMMAND_KINDS[command]
-    wanted = _args_text(context).strip()
+    wanted = args_text(context).strip()
     if not wanted:
         await reply(update, f"Welke? Bv. /{command} {'2.3.2' if kind == 'actions' else 'ROA'}")
         return

@@ -72,10 +72,6 @@ COMMANDS = [
 ]
 
 
-def _args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or [])
-
-
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Greet and show what the bot can do."""
     name = update.effective_user.first_name if update.effective_user else ""

@@ -38,6 +38,11 @@ def actor(update: Update) -> Actor:
     )
 
 
+def args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
+    """The words after the command, as one string."""
+    return " ".join(context.args or [])
+
+
 def is_admin(context: ContextTypes.DEFAULT_TYPE) -> bool:
     return bool(context.user_data is not None and context.user_data.get("role") == "admin")
 

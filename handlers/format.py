@@ -9,7 +9,6 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.dutch_dates import format_date
-from bot.search import SearchAnswer
 from bot.search.render import HEADINGS, STATUS
 
 MAX_TEXT = 4096
@@ -54,27 +53,6 @@ def iso_to_nl(value: str | None) -> str:
         return format_date(dt.date.fromisoformat(value))
     except ValueError:
         return value
-
-
-def search_answer(answer: SearchAnswer, *, per_group: int = 3) -> str:
-    """The grouped answer to a question, top hits per group."""
-    if answer.empty:
-        tips = ", ".join(e(s) for s in answer.suggestions[:5]) or "mobiliteit, taal, jongeren"
-        return (
-            f"Niets gevonden voor <i>{e(answer.query[:200])}</i> - probeer bijvoorbeeld: {tips}."
-        )
-    lines = [f"🔎 <b>{e(answer.query[:200])}</b>"]
-    for kind in answer.order:
-        hits = answer.hits(kind)
-        if not hits:
-            continue
-        lines.append(f"\n<b>{GROUP_TITLES.get(kind, kind)}</b>")
-        for hit in hits[:per_group]:
-            label = hit_label(kind, hit.id, hit.title, hit.extra)
-            lines.append(f"• {label}")
-            if hit.snippet:
-                lines.append(f"  <i>{e(hit.snippet[:160])}</i>")
-    return fit("\n".join(lines))
 
 
 def hit_label(kind: str, hit_id: object, title: str, extra: dict[str, Any]) -> str:

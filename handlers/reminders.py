@@ -45,6 +45,7 @@ from bot.reminders import (
 )
 from bot.status import (
     StatusInputError,
+    StatusReport,
     build_status,
     chart_rows,
     chart_title,
@@ -80,29 +81,32 @@ def _plain(html_text: str) -> str:
 # --- status -------------------------------------------------------------------------------------
 
 
-async def standing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/stand [jaar|datum]: where every body with a cadence stands."""
+async def _status_asked(update: Update, context: ContextTypes.DEFAULT_TYPE) -> StatusReport | None:
+    """The status on the date /stand or /grafiek asks about; None after a bad argument."""
     core = regie(context)
     try:
         on = parse_status_date(_args(context), today=core.today())
     except StatusInputError as exc:
         await reply(update, e(exc))
+        return None
+    return await build_status(core.store, on=on, default_grace=core.settings.grace_days)
+
+
+async def standing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/stand [jaar|datum]: where every body with a cadence stands."""
+    report = await _status_asked(update, context)
+    if report is None:
         return
-    report = await build_status(core.store, on=on, default_grace=core.settings.grace_days)
     await reply(update, fit(render_status_html(report)))
 
 
 async def chart(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/grafiek [jaar]: the status as a bar chart (PNG photo)."""
-    core = regie(context)
-    try:
-        on = parse_status_date(_args(context), today=core.today())
-    except StatusInputError as exc:
-        await reply(update, e(exc))
+    report = await _status_asked(update, context)
+    if report is None:
         return
-    report = await build_status(core.store, on=on, default_grace=core.settings.grace_days)
     if not report.rows:
-        await reply(update, f"Geen overlegorganen met een vergaderritme in {on.year}.")
+        await reply(update, f"Geen overlegorganen met een vergaderritme in {report.on.year}.")
         return
     png = await asyncio.to_thread(render_chart, chart_rows(report), chart_title(report))
     behind = len(report.behind)

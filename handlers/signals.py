@@ -10,16 +10,12 @@ from telegram.ext import ContextTypes
 from bot.core import Regie
 from bot.signal_options import ADDRESSEES, SIGNAL_FLOW
 from handlers.browse import source_name
-from handlers.common import actor, is_admin, regie, reply
+from handlers.common import actor, args_text, is_admin, regie, reply
 from handlers.format import SIGNAL_STATUS_NL, button, e, fit, iso_to_nl, keyboard, signal_saved
 from storage.entries import EntryError
 
 PAGE_SIZE = 10
 MAX_SOURCE_CHOICES = 8
-
-
-def _args_text(context: ContextTypes.DEFAULT_TYPE) -> str:
-    return " ".join(context.args or [])
 
 
 def _theme_names(core: Regie, record: dict[str, Any]) -> list[str]:
@@ -55,7 +51,7 @@ async def signal(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Record a signal: /signaal <tekst>."""
     core = regie(context)
     try:
-        stored = await core.record_signal(_args_text(context), actor(update))
+        stored = await core.record_signal(args_text(context), actor(update))
     except EntryError as exc:
         await reply(update, e(exc))
         return
@@ -200,7 +196,7 @@ def _filter(core: Regie, want: str) -> tuple[bool, list[str] | None, str] | None
 
 async def signals_list(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List signals: /signalen [open|<thema>], newest first, ten per page."""
-    want = _args_text(context)[:60]
+    want = args_text(context)[:60]
     text, markup = await signals_page(regie(context), want, 0)
     await reply(update, text, reply_markup=markup)
 
