@@ -123,13 +123,21 @@ class Message:
     chat: int
 
 
-def make_messages(n: int, seed: int = 13) -> list[Message]:
-    """n messages: 60% questions, 20% /vergadering lines, 20% /signaal, over 10 chats."""
+KINDS = ("questions", "meetings", "signals")
+
+
+def make_messages(n: int, seed: int = 13, only: str | None = None) -> list[Message]:
+    """n messages: 60% questions, 20% /vergadering lines, 20% /signaal, over 10 chats.
+
+    `only` keeps one kind (the same texts, users and chats as in the mix).
+    """
     rng = random.Random(seed)
     today = dt.date(2026, 3, 18)
     messages: list[Message] = []
     for i in range(n):
         roll = rng.random()
+        if only is not None:
+            roll = {"questions": 0.3, "meetings": 0.7, "signals": 0.9}[only]
         user = rng.choice(USERS)
         chat = rng.choice(GROUPS) if rng.random() < 0.2 else user
         if roll < 0.6:
@@ -242,11 +250,13 @@ def echo_application(api: FakeBotApi) -> Application[Any, Any, Any, Any, Any, An
     return app
 
 
-async def main(n: int, profile: bool, in_flight: int, database_url: str | None) -> None:
+async def main(
+    n: int, profile: bool, in_flight: int, database_url: str | None, only: str | None
+) -> None:
     logging.basicConfig(level=logging.WARNING)
     # poll() asks for getUpdates by name on purpose (it needs the raw JSON to store).
     warnings.filterwarnings("ignore", message=".*Bot.get_updates.*")
-    messages = make_messages(n)
+    messages = make_messages(n, only=only)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(
             database_url=database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.sqlite3'}",
@@ -291,8 +301,9 @@ async def main(n: int, profile: bool, in_flight: int, database_url: str | None) 
                 await app.stop()
             await app.shutdown()
             await regie.close()
+    mix = only or "60% questions, 20% /vergadering, 20% /signaal"
     print(
-        f"{n} updates (60% questions, 20% /vergadering, 20% /signaal) from 10 chats, "
+        f"{n} updates ({mix}) from 10 chats, "
         f"{in_flight} in flight, {describe_url(settings.database_url).split(':')[0].split('+')[0]}"
     )
     print(result.line())
@@ -311,5 +322,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--database-url", help="an empty, migrated database instead of a new SQLite file"
     )
+    parser.add_argument("--only", choices=KINDS, help="one kind of update instead of the mix")
     args = parser.parse_args()
-    asyncio.run(main(args.updates, args.profile, args.in_flight, args.database_url))
+    asyncio.run(main(args.updates, args.profile, args.in_flight, args.database_url, args.only))

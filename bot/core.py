@@ -195,6 +195,7 @@ class Regie:
         attendees: list[str] | None = None,
     ) -> Stored:
         status = "planned" if date > self.today() else "held"
+        body = self.body(body_id)
         async with self.store.writing() as session:
             stored = await entries.log_meeting(
                 session,
@@ -205,6 +206,7 @@ class Regie:
                 notes=notes,
                 attendees=attendees,
                 source=actor.source,
+                body_name=body["name"] if body is not None else None,
             )
             await self._mark(session, actor)
             await session.commit()
@@ -235,13 +237,10 @@ class Regie:
     async def record_signal(self, text: str, actor: Actor) -> Stored:
         if not text.strip():
             raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
+        themes = self.detect_themes(text)  # before taking the write lock: it is held briefly
         async with self.store.writing() as session:
             stored = await entries.record_signal(
-                session,
-                text=text,
-                date=self.today(),
-                themes=self.detect_themes(text),
-                source=actor.source,
+                session, text=text, date=self.today(), themes=themes, source=actor.source
             )
             await self._mark(session, actor)
             await session.commit()

@@ -57,6 +57,14 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _rollback_if_open(dbapi_conn: Any, _record: Any, state: Any) -> None:
+    # Sessions and connections end their own transactions (commit, or rollback on close), so
+    # the pool's rollback-on-return is skipped on SQLite, where it costs a round trip to the
+    # driver's thread for every session. This catches a transaction that was left open anyway.
+    if state.asyncio_safe and dbapi_conn.driver_connection.in_transaction:
+        dbapi_conn.rollback()
+
+
 def make_engine(raw_url: str) -> AsyncEngine:
     """Create the one engine of the process; makes the SQLite file's folder if needed."""
     url = normalise_url(raw_url)
@@ -64,11 +72,13 @@ def make_engine(raw_url: str) -> AsyncEngine:
     if is_sqlite(url):
         if url.database and url.database != ":memory:":
             Path(url.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        kwargs["pool_reset_on_return"] = None
     else:
         kwargs["pool_pre_ping"] = True
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "reset", _rollback_if_open)
     return engine
 
 

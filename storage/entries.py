@@ -12,7 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, literal, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -23,6 +25,7 @@ from storage.models import (
     AuditEntry,
     Body,
     Meeting,
+    MeetingAttendee,
     Member,
     Partner,
     Signal,
@@ -59,7 +62,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _audit(
+async def _audit(
     session: AsyncSession,
     *,
     actor: int | None,
@@ -69,8 +72,10 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    session.add(
-        AuditEntry(
+    # One INSERT now (not an ORM add flushed later): cheaper, and in statement order.
+    await session.execute(
+        insert(AuditEntry).values(
+            at=_now(),
             actor=actor,
             action=action,
             entity=entity,
@@ -79,6 +84,72 @@ def _audit(
             after=after,
         )
     )
+
+
+def _upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+async def _insert_once(
+    session: AsyncSession,
+    model: type[Meeting] | type[Signal],
+    values: dict[str, Any],
+    *,
+    guard: Any = None,
+) -> int | None:
+    """Insert one entry unless its source message stored one before; the new id, or None.
+
+    One statement: INSERT ... ON CONFLICT (source chat, message) DO NOTHING RETURNING id. With
+    `guard` (a WHERE clause on another table) the row is inserted from a SELECT over that table,
+    so a vanished referent also yields None instead of a row.
+    """
+    table = model.__table__
+    stmt = _upsert_insert(session)(table)
+    if guard is None:
+        stmt = stmt.values(values)
+    else:
+        columns = list(values)
+        stmt = stmt.from_select(
+            columns,
+            select(*(literal(values[c], type_=table.c[c].type) for c in columns)).where(guard),
+        )
+    stmt = stmt.on_conflict_do_nothing(
+        index_elements=[table.c.source_chat_id, table.c.source_message_id]
+    ).returning(table.c.id)
+    new_id = (await session.execute(stmt)).scalar()
+    return int(new_id) if new_id is not None else None
+
+
+async def _link(
+    session: AsyncSession,
+    link: Any,
+    owner_column: str,
+    owner_id: int,
+    target: Any,
+    ids: list[str],
+    error: str,
+) -> None:
+    """Insert owner-target pairs for the ids that exist in target, in one statement.
+
+    An id that does not exist raises EntryError naming it (the caller's transaction then
+    stores nothing).
+    """
+    wanted = sorted(set(ids))
+    if not wanted:
+        return
+    result = await session.execute(
+        insert(link).from_select(
+            [owner_column, next(c.name for c in link.c if c.name != owner_column)],
+            select(literal(owner_id, type_=link.c[owner_column].type), target.c.id).where(
+                target.c.id.in_(wanted)
+            ),
+        )
+    )
+    if int(getattr(result, "rowcount", -1)) != len(wanted):
+        found = set(await session.scalars(select(target.c.id).where(target.c.id.in_(wanted))))
+        raise EntryError(f"{error}: {', '.join(sorted(set(wanted) - found))}.")
 
 
 async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
@@ -151,43 +222,70 @@ async def log_meeting(
     source: Source,
     notes: str | None = None,
     attendees: list[str] | None = None,
+    body_name: str | None = None,
 ) -> Stored:
-    """Store a meeting (or return the one this message stored before)."""
-    existing = await _stored_from(session, Meeting, source)
-    if existing is not None:
+    """Store a meeting (or return the one this message stored before).
+
+    `body_name` is the body's name as the caller knows it (for the record's title); without it
+    the name is looked up. Either way the meeting goes in only if the body exists and is not
+    retired at that moment.
+    """
+    if status not in MEETING_STATUSES:
+        raise EntryError(f"Onbekende status '{status}'.")
+    if body_name is None:
+        body_name = await session.scalar(select(Body.name).where(Body.id == body_id))
+    values: dict[str, Any] = {
+        "body_id": body_id,
+        "date": date,
+        "status": status,
+        "topics": _clean_topics(topics),
+        "notes": (notes or "").strip()[:4000] or None,
+        "logged_by": source.user_id,
+        "created_at": _now(),
+        "source_chat_id": source.chat_id,
+        "source_message_id": source.message_id,
+    }
+    body_table = Body.__table__
+    new_id = await _insert_once(
+        session,
+        Meeting,
+        values,
+        guard=(body_table.c.id == body_id) & body_table.c.retired.is_(False),
+    )
+    if new_id is None:
+        existing = await _stored_from(session, Meeting, source)
+        if existing is None:
+            raise EntryError("Dat overlegorgaan bestaat niet (meer).")
         meeting = await _meeting(session, existing)
         assert meeting is not None
         return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
-    if status not in MEETING_STATUSES:
-        raise EntryError(f"Onbekende status '{status}'.")
-    body = await session.get(Body, body_id)
-    if body is None or body.retired:
-        raise EntryError("Dat overlegorgaan bestaat niet (meer).")
-    meeting = Meeting(
-        body_id=body_id,
-        date=date,
-        status=status,
-        topics=_clean_topics(topics),
-        notes=(notes or "").strip()[:4000] or None,
-        logged_by=source.user_id,
-        source_chat_id=source.chat_id,
-        source_message_id=source.message_id,
+    await _link(
+        session,
+        MeetingAttendee.__table__,
+        "meeting_id",
+        new_id,
+        Partner.__table__,
+        attendees or [],
+        "Onbekende partner",
     )
-    meeting.body = body
-    meeting.attendees = await _partners(session, attendees or [])
-    session.add(meeting)
-    await session.flush()  # the object now holds all it shows: no reload (3 queries)
-    record = meeting_dict(meeting)
-    _audit(
+    record = meeting_dict(
+        Meeting(
+            id=new_id,
+            body=Body(id=body_id, name=body_name or body_id),
+            attendees=[Partner(id=p) for p in sorted(set(attendees or []))],
+            **values,
+        )
+    )
+    await _audit(
         session,
         actor=source.user_id,
         action="create",
         entity="meeting",
-        entity_id=meeting.id,
+        entity_id=new_id,
         before=None,
         after=record,
     )
-    return Stored("meeting", meeting.id, record, created=True)
+    return Stored("meeting", new_id, record, created=True)
 
 
 MEETING_FIELDS = ("body_id", "date", "status", "topics", "notes", "attendees")
@@ -225,7 +323,7 @@ async def update_meeting(
     fresh = await _meeting(session, meeting_id)
     assert fresh is not None
     after = meeting_dict(fresh)
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="update",
@@ -246,7 +344,7 @@ async def delete_meeting(
         raise EntryError(f"Vergadering {meeting_id} bestaat niet (meer).")
     before = meeting_dict(meeting)
     await session.delete(meeting)
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="delete",
@@ -274,39 +372,50 @@ async def record_signal(
     addressee: str | None = None,
 ) -> Stored:
     """Store a signal (or return the one this message stored before)."""
-    existing = await _stored_from(session, Signal, source)
-    if existing is not None:
-        signal = await _signal(session, existing)
-        assert signal is not None
-        return Stored("signal", signal.id, signal_dict(signal), created=False)
     clean = text.strip()
     if not clean:
         raise EntryError("Een signaal heeft tekst nodig.")
-    signal = Signal(
-        text=clean[:4000],
-        date=date,
-        source_body_id=source_body,
-        source_partner_id=source_partner,
-        addressee=addressee,
-        status="nieuw",
-        logged_by=source.user_id,
-        source_chat_id=source.chat_id,
-        source_message_id=source.message_id,
+    values: dict[str, Any] = {
+        "text": clean[:4000],
+        "date": date,
+        "source_body_id": source_body,
+        "source_partner_id": source_partner,
+        "addressee": addressee,
+        "status": "nieuw",
+        "logged_by": source.user_id,
+        "created_at": _now(),
+        "source_chat_id": source.chat_id,
+        "source_message_id": source.message_id,
+    }
+    new_id = await _insert_once(session, Signal, values)
+    if new_id is None:
+        existing = await _stored_from(session, Signal, source)
+        assert existing is not None  # nothing else keeps a plain insert from happening
+        signal = await _signal(session, existing)
+        assert signal is not None
+        return Stored("signal", signal.id, signal_dict(signal), created=False)
+    await _link(
+        session,
+        SignalTheme.__table__,
+        "signal_id",
+        new_id,
+        Theme.__table__,
+        themes,
+        "Onbekend thema",
     )
-    signal.themes = await _themes(session, themes)
-    session.add(signal)
-    await session.flush()  # the object now holds all it shows: no reload (2 queries)
-    record = signal_dict(signal)
-    _audit(
+    record = signal_dict(
+        Signal(id=new_id, themes=[Theme(id=t) for t in sorted(set(themes))], **values)
+    )
+    await _audit(
         session,
         actor=source.user_id,
         action="create",
         entity="signal",
-        entity_id=signal.id,
+        entity_id=new_id,
         before=None,
         after=record,
     )
-    return Stored("signal", signal.id, record, created=True)
+    return Stored("signal", new_id, record, created=True)
 
 
 SIGNAL_FIELDS = (
@@ -355,7 +464,7 @@ async def update_signal(
     fresh = await _signal(session, signal_id)
     assert fresh is not None
     after = signal_dict(fresh)
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="update",
@@ -376,7 +485,7 @@ async def delete_signal(
         raise EntryError(f"Signaal {signal_id} bestaat niet (meer).")
     before = signal_dict(signal)
     await session.delete(signal)
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="delete",
@@ -498,7 +607,7 @@ async def add_member(
         member.name = name or member.name
         member.role = role
         created = False
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="create" if created else "update",
@@ -515,7 +624,7 @@ async def remove_member(session: AsyncSession, *, telegram_id: int, actor: int |
     member = await session.get(Member, telegram_id)
     if member is None:
         return False
-    _audit(
+    await _audit(
         session,
         actor=actor,
         action="delete",

@@ -12,6 +12,8 @@ from storage.entries import (
     Source,
     add_member,
     delete_meeting,
+    get_meeting,
+    get_signal,
     last_entry,
     log_meeting,
     member_role,
@@ -20,7 +22,7 @@ from storage.entries import (
     update_meeting,
     update_signal,
 )
-from storage.models import AuditEntry, Meeting, Signal
+from storage.models import AuditEntry, Body, Meeting, Signal
 from storage.store import Store
 
 pytestmark = pytest.mark.asyncio
@@ -171,3 +173,88 @@ async def test_members_are_added_updated_and_removed(store: Store) -> None:
         assert not await remove_member(session, telegram_id=42, actor=1)
         await session.commit()
         assert await member_role(session, 42) is None
+
+
+async def test_what_logging_returns_is_what_is_read_back_later(store: Store) -> None:
+    # The record is built from the inserted values, not reloaded: it must not drift.
+    async with store.sessions() as session:
+        meeting = await log_meeting(
+            session,
+            body_id="roa",
+            date=D,
+            status="held",
+            topics=["capacity building"],
+            notes=" notities ",
+            attendees=["vdab", "stam", "vdab"],
+            source=Source(user_id=5, chat_id=-1, message_id=20),
+        )
+        signal = await record_signal(
+            session,
+            text="  te weinig kinderopvang\nvoor werkzoekenden ",
+            date=D,
+            themes=["taal", "sociale-economie"],
+            source=Source(user_id=5, chat_id=-1, message_id=21),
+        )
+        await session.commit()
+    async with store.sessions() as session:
+        assert await get_meeting(session, meeting.id) == meeting.record
+        assert await get_signal(session, signal.id) == signal.record
+    assert meeting.record["attendees"] == ["stam", "vdab"]
+    assert signal.record["themes"] == ["sociale-economie", "taal"]
+
+
+@pytest.mark.parametrize("body_id", ["bestaat-niet", "retired"])
+async def test_a_meeting_of_an_unknown_or_retired_body_stores_nothing(
+    store: Store, body_id: str
+) -> None:
+    if body_id == "retired":
+        async with store.sessions() as session:
+            body = await session.get(Body, "roa")
+            assert body is not None
+            body.retired = True
+            await session.commit()
+        body_id = "roa"
+    async with store.sessions() as session:
+        with pytest.raises(EntryError, match="bestaat niet"):
+            await log_meeting(
+                session,
+                body_id=body_id,
+                date=D,
+                status="held",
+                topics=["x"],
+                source=Source(user_id=5, chat_id=-1, message_id=30),
+                body_name="ROA",
+            )
+        await session.rollback()
+    assert await _count(store, Meeting) == 0
+    assert await _count(store, AuditEntry) == 0
+
+
+async def test_an_unknown_theme_stores_no_signal(store: Store) -> None:
+    async with store.sessions() as session:
+        with pytest.raises(EntryError, match="Onbekend thema: nergens"):
+            await record_signal(
+                session,
+                text="iets",
+                date=D,
+                themes=["taal", "nergens"],
+                source=Source(user_id=5, chat_id=-1, message_id=31),
+            )
+        await session.rollback()
+    assert await _count(store, Signal) == 0
+    assert await _count(store, AuditEntry) == 0
+
+
+async def test_the_same_message_delivered_twice_stores_one_signal(store: Store) -> None:
+    source = Source(user_id=5, chat_id=-1, message_id=32)
+    results = []
+    for _ in range(2):
+        async with store.sessions() as session:
+            results.append(
+                await record_signal(session, text="iets", date=D, themes=["taal"], source=source)
+            )
+            await session.commit()
+    assert [r.created for r in results] == [True, False]
+    assert results[0].record == results[1].record
+    assert await _count(store, Signal) == 1
+    assert await _count(store, AuditEntry) == 1

@@ -239,3 +239,29 @@ async def test_migration_stairway_upgrade_downgrade_upgrade(database_url: str) -
         await upgrade(engine)
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_connection_returned_inside_a_transaction_is_rolled_back(
+    tmp_path: Path,
+) -> None:
+    # The pool's rollback-on-return is off for SQLite (sessions end their own transactions);
+    # a transaction left open on the driver connection must still not survive the return,
+    # or it would keep SQLite's write lock and its uncommitted row.
+    engine = make_engine(f"sqlite:///{tmp_path / 'x.sqlite3'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.exec_driver_sql("CREATE TABLE t (a INTEGER)")
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            driver = raw.driver_connection
+            assert driver is not None
+            await driver.execute("INSERT INTO t VALUES (1)")  # the driver opens a transaction
+            assert driver.in_transaction
+            await conn.close()
+        async with engine.connect() as conn:
+            count = (await conn.exec_driver_sql("SELECT count(*) FROM t")).scalar()
+            await conn.exec_driver_sql("INSERT INTO t VALUES (2)")  # not locked out
+            await conn.commit()
+        assert count == 0
+    finally:
+        await engine.dispose()
