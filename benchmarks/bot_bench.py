@@ -22,6 +22,7 @@ Printed, never asserted.
 from __future__ import annotations
 
 import argparse
+import os
 import asyncio
 import cProfile
 import datetime as dt
@@ -311,7 +312,7 @@ async def main(
     print(f"ratio regiebot / echo bot: {result.rate / echoed.rate:.2f}")
     print(f"calls the fake refused: {len(failed)}")
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("LINES", "30")))
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ returns the entry stored the first time.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, literal, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from storage.models import (
     MEETING_STATUSES,
     SIGNAL_STATUSES,
     AuditEntry,
+    Base,
     Body,
     Meeting,
     MeetingAttendee,
@@ -62,6 +64,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+# The statements of the hot paths are built once and run with parameters: building and
+# cache-keying a statement per call costs more than running it on SQLite.
+_AUDIT_INSERT = insert(Base.metadata.tables[AuditEntry.__tablename__])
+
+
 async def _audit(
     session: AsyncSession,
     *,
@@ -74,60 +81,72 @@ async def _audit(
 ) -> None:
     # One INSERT now (not an ORM add flushed later): cheaper, and in statement order.
     await session.execute(
-        insert(AuditEntry).values(
-            at=_now(),
-            actor=actor,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            before=before,
-            after=after,
-        )
+        _AUDIT_INSERT,
+        {
+            "at": _now(),
+            "actor": actor,
+            "action": action,
+            "entity": entity,
+            "entity_id": str(entity_id),
+            "before": before,
+            "after": after,
+        },
     )
 
 
-def _upsert_insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    return pg_insert if dialect == "postgresql" else sqlite_insert
+def _dialect(session: AsyncSession) -> str:
+    return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+@functools.cache
+def _insert_once_statement(dialect: str, table_name: str, columns: tuple[str, ...]) -> Any:
+    """INSERT ... ON CONFLICT (source chat, message) DO NOTHING RETURNING id, for one table.
+
+    A meeting is inserted from a SELECT over its body that is not retired, so a body that
+    vanished or retired meanwhile yields no row instead of a meeting.
+    """
+    table = Base.metadata.tables[table_name]
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    if table_name == Meeting.__tablename__:
+        body = Body.__table__.c
+        stmt = stmt.from_select(
+            list(columns),
+            select(*(bindparam(c, type_=table.c[c].type) for c in columns)).where(
+                body.id == bindparam("body_id", type_=body.id.type), body.retired.is_(False)
+            ),
+        )
+    return stmt.on_conflict_do_nothing(
+        index_elements=[table.c.source_chat_id, table.c.source_message_id]
+    ).returning(table.c.id)
 
 
 async def _insert_once(
-    session: AsyncSession,
-    model: type[Meeting] | type[Signal],
-    values: dict[str, Any],
-    *,
-    guard: Any = None,
+    session: AsyncSession, model: type[Meeting] | type[Signal], values: dict[str, Any]
 ) -> int | None:
-    """Insert one entry unless its source message stored one before; the new id, or None.
-
-    One statement: INSERT ... ON CONFLICT (source chat, message) DO NOTHING RETURNING id. With
-    `guard` (a WHERE clause on another table) the row is inserted from a SELECT over that table,
-    so a vanished referent also yields None instead of a row.
-    """
-    table = model.__table__
-    stmt = _upsert_insert(session)(table)
-    if guard is None:
-        stmt = stmt.values(values)
-    else:
-        columns = list(values)
-        stmt = stmt.from_select(
-            columns,
-            select(*(literal(values[c], type_=table.c[c].type) for c in columns)).where(guard),
-        )
-    stmt = stmt.on_conflict_do_nothing(
-        index_elements=[table.c.source_chat_id, table.c.source_message_id]
-    ).returning(table.c.id)
-    new_id = (await session.execute(stmt)).scalar()
+    """Insert one entry unless its source message stored one before; the new id, or None."""
+    stmt = _insert_once_statement(_dialect(session), model.__tablename__, tuple(values))
+    new_id = (await session.execute(stmt, values)).scalar()
     return int(new_id) if new_id is not None else None
+
+
+@functools.cache
+def _link_statement(link_name: str, owner_column: str, target_name: str) -> Any:
+    link = Base.metadata.tables[link_name]
+    target = Base.metadata.tables[target_name]
+    other = next(c.name for c in link.c if c.name != owner_column)
+    return insert(link).from_select(
+        [owner_column, other],
+        select(bindparam("owner", type_=link.c[owner_column].type), target.c.id).where(
+            target.c.id.in_(bindparam("ids", expanding=True))
+        ),
+    )
 
 
 async def _link(
     session: AsyncSession,
-    link: Any,
-    owner_column: str,
+    link: type[MeetingAttendee] | type[SignalTheme],
     owner_id: int,
-    target: Any,
+    target: type[Partner] | type[Theme],
     ids: list[str],
     error: str,
 ) -> None:
@@ -139,16 +158,11 @@ async def _link(
     wanted = sorted(set(ids))
     if not wanted:
         return
-    result = await session.execute(
-        insert(link).from_select(
-            [owner_column, next(c.name for c in link.c if c.name != owner_column)],
-            select(literal(owner_id, type_=link.c[owner_column].type), target.c.id).where(
-                target.c.id.in_(wanted)
-            ),
-        )
-    )
+    owner_column = "meeting_id" if link is MeetingAttendee else "signal_id"
+    stmt = _link_statement(link.__tablename__, owner_column, target.__tablename__)
+    result = await session.execute(stmt, {"owner": owner_id, "ids": wanted})
     if int(getattr(result, "rowcount", -1)) != len(wanted):
-        found = set(await session.scalars(select(target.c.id).where(target.c.id.in_(wanted))))
+        found = set(await session.scalars(select(target.id).where(target.id.in_(wanted))))
         raise EntryError(f"{error}: {', '.join(sorted(set(wanted) - found))}.")
 
 
@@ -245,13 +259,7 @@ async def log_meeting(
         "source_chat_id": source.chat_id,
         "source_message_id": source.message_id,
     }
-    body_table = Body.__table__
-    new_id = await _insert_once(
-        session,
-        Meeting,
-        values,
-        guard=(body_table.c.id == body_id) & body_table.c.retired.is_(False),
-    )
+    new_id = await _insert_once(session, Meeting, values)
     if new_id is None:
         existing = await _stored_from(session, Meeting, source)
         if existing is None:
@@ -259,15 +267,7 @@ async def log_meeting(
         meeting = await _meeting(session, existing)
         assert meeting is not None
         return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
-    await _link(
-        session,
-        MeetingAttendee.__table__,
-        "meeting_id",
-        new_id,
-        Partner.__table__,
-        attendees or [],
-        "Onbekende partner",
-    )
+    await _link(session, MeetingAttendee, new_id, Partner, attendees or [], "Onbekende partner")
     record = meeting_dict(
         Meeting(
             id=new_id,
@@ -394,15 +394,7 @@ async def record_signal(
         signal = await _signal(session, existing)
         assert signal is not None
         return Stored("signal", signal.id, signal_dict(signal), created=False)
-    await _link(
-        session,
-        SignalTheme.__table__,
-        "signal_id",
-        new_id,
-        Theme.__table__,
-        themes,
-        "Onbekend thema",
-    )
+    await _link(session, SignalTheme, new_id, Theme, themes, "Onbekend thema")
     record = signal_dict(
         Signal(id=new_id, themes=[Theme(id=t) for t in sorted(set(themes))], **values)
     )

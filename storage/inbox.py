@@ -9,16 +9,37 @@ stored but not handled is handled at the next start.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import InboxUpdate
+from storage.models import Base, InboxUpdate
 
 MAX_ATTEMPTS = 3  # an update that failed this often is left aside (and logged), not retried
+
+
+# Built once, run with parameters: these run for every update.
+_TABLE = Base.metadata.tables[InboxUpdate.__tablename__]
+_INBOX = _TABLE.c
+_MARK_HANDLED = (
+    update(_TABLE)
+    .where(_INBOX.update_id.in_(bindparam("ids", expanding=True)), _INBOX.handled_at.is_(None))
+    .values(handled_at=bindparam("now", type_=_INBOX.handled_at.type))
+)
+
+
+@functools.cache
+def _store_statement(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
+        insert(_TABLE)
+        .on_conflict_do_nothing(index_elements=[_INBOX.update_id])
+        .returning(_INBOX.update_id)
+    )
 
 
 async def store_updates(session: AsyncSession, updates: list[dict[str, Any]]) -> list[int]:
@@ -39,14 +60,8 @@ async def store_updates(session: AsyncSession, updates: list[dict[str, Any]]) ->
         {"update_id": k, "payload": v, "attempts": 0, "received_at": now} for k, v in rows.items()
     ]
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(InboxUpdate)
-        .values(values)
-        .on_conflict_do_nothing(index_elements=[InboxUpdate.update_id])
-        .returning(InboxUpdate.update_id)
-    )
-    inserted = set((await session.scalars(stmt)).all())
+    result = await session.execute(_store_statement(dialect), values)
+    inserted = set(result.scalars().all())
     return [k for k in rows if k in inserted]
 
 
@@ -63,21 +78,13 @@ async def pending(session: AsyncSession, *, limit: int = 100) -> list[tuple[int,
 
 async def mark_handled(session: AsyncSession, update_id: int) -> None:
     """Mark one update handled; call it in the transaction that commits its effects."""
-    await session.execute(
-        update(InboxUpdate)
-        .where(InboxUpdate.update_id == update_id, InboxUpdate.handled_at.is_(None))
-        .values(handled_at=dt.datetime.now(dt.UTC))
-    )
+    await mark_many_handled(session, [update_id])
 
 
 async def mark_many_handled(session: AsyncSession, update_ids: list[int]) -> None:
     """Mark a batch handled (updates whose effects, if any, were committed already)."""
     if update_ids:
-        await session.execute(
-            update(InboxUpdate)
-            .where(InboxUpdate.update_id.in_(update_ids), InboxUpdate.handled_at.is_(None))
-            .values(handled_at=dt.datetime.now(dt.UTC))
-        )
+        await session.execute(_MARK_HANDLED, {"ids": update_ids, "now": dt.datetime.now(dt.UTC)})
 
 
 async def discard(session: AsyncSession, update_id: int) -> None:
