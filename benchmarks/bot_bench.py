@@ -15,14 +15,14 @@ both: it would only pace the fake.
 Target on this 2-core machine with SQLite: >= 200 updates/s and >= 0.15 of the echo bot's rate.
 Printed, never asserted.
 
-    .venv/bin/python benchmarks/bot_bench.py [--updates 2000] [--in-flight 10] [--profile]
+    .venv/bin/python benchmarks/bot_bench.py [--updates 2000] [--in-flight 10] [--only KIND]
+        [--profile [cumtime]]
         [--database-url postgresql://...]   (an empty database; default: a new SQLite file)
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import asyncio
 import cProfile
 import datetime as dt
@@ -34,6 +34,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -252,7 +253,7 @@ def echo_application(api: FakeBotApi) -> Application[Any, Any, Any, Any, Any, An
 
 
 async def main(
-    n: int, profile: bool, in_flight: int, database_url: str | None, only: str | None
+    n: int, profile: str | None, in_flight: int, database_url: str | None, only: str | None
 ) -> None:
     logging.basicConfig(level=logging.WARNING)
     # poll() asks for getUpdates by name on purpose (it needs the raw JSON to store).
@@ -275,18 +276,20 @@ async def main(
             rate_limiter=False,
         )
         bot = echo_application(api)
-        profiler = cProfile.Profile() if profile else None
+        profiler = cProfile.Profile() if profile is not None else None
         try:
             await app.initialize()
             await app.start()
             # A few updates first, so one-time work (imports, caches) is not measured.
             await push("warm-up", app, regie, api, make_messages(40, seed=1), in_flight)
+            api.clear_records()
             if profiler is not None:
                 profiler.enable()
             result = await push("regiebot", app, regie, api, messages, in_flight)
             if profiler is not None:
                 profiler.disable()
             failed = [c for c in api.calls if c.error is not None]
+            methods = Counter(c.method for c in api.calls)
             await app.stop()
             await bot.initialize()
             await bot.start()
@@ -310,16 +313,26 @@ async def main(
     print(result.line())
     print(echoed.line())
     print(f"ratio regiebot / echo bot: {result.rate / echoed.rate:.2f}")
+    print(
+        "Bot API calls per update (regiebot): "
+        + ", ".join(f"{m} {k / n:.2f}" for m, k in methods.most_common())
+    )
     print(f"calls the fake refused: {len(failed)}")
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime")).print_stats(int(os.environ.get("LINES", "30")))
+        pstats.Stats(profiler).sort_stats(profile or "tottime").print_stats(40)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--updates", type=int, default=2000)
     parser.add_argument("--in-flight", type=int, default=10, help="chats served at once (1-10)")
-    parser.add_argument("--profile", action="store_true", help="cProfile the regiebot run")
+    parser.add_argument(
+        "--profile",
+        nargs="?",
+        const="tottime",
+        choices=("tottime", "cumtime"),
+        help="cProfile the regiebot run (sorted by tottime, or cumtime)",
+    )
     parser.add_argument(
         "--database-url", help="an empty, migrated database instead of a new SQLite file"
     )
