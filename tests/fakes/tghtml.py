@@ -6,6 +6,7 @@ for input the real server refuses, the server's error text ("Unsupported start t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +68,29 @@ def _byte_offset(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
 
 
+class _LazyOffset:
+    """A byte offset worked out only when an error message shows it (long texts, many tags)."""
+
+    __slots__ = ("index", "text")
+
+    def __init__(self, text: str, index: int) -> None:
+        self.text = text
+        self.index = index
+
+    def __str__(self) -> str:
+        return str(_byte_offset(self.text, self.index))
+
+
+_TEXT_RUN = re.compile(r"[^&<]+")
+_TAG_NAME = re.compile(r"[^ \t\r\n\f\v>]*")
+
+
+def _end_of_name(text: str, i: int) -> int:
+    """The index after a tag name starting at i (at a space, '>' or the end)."""
+    match = _TAG_NAME.match(text, i)
+    return match.end() if match is not None else i
+
+
 class _Parser:
     def __init__(self, source: str, *, strict_entities: bool) -> None:
         self.src = source
@@ -96,11 +120,10 @@ class _Parser:
             elif c == "<":
                 i = self.end_tag(i) if self.char(i + 1) == "/" else self.start_tag(i)
             else:
-                j = i
-                while j < self.n and self.src[j] not in "&<":
-                    j += 1
-                self.emit(self.src[i:j])
-                i = j
+                run = _TEXT_RUN.match(self.src, i)
+                assert run is not None  # c is neither '&' nor '<'
+                self.emit(run.group())
+                i = run.end()
         if self.stack:
             name = self.stack[-1].name
             raise self.fail(f'Can\'t find end tag corresponding to start tag "{name}"')
@@ -144,10 +167,8 @@ class _Parser:
         return decoded[1]
 
     def start_tag(self, begin: int) -> int:
-        i = begin + 1
-        while i < self.n and self.src[i] not in _SPACES and self.src[i] != ">":
-            i += 1
-        offset = _byte_offset(self.src, begin)
+        i = _end_of_name(self.src, begin + 1)
+        offset = _LazyOffset(self.src, begin)  # counted only for an error message
         if i >= self.n:
             raise self.fail(f"Unclosed start tag at byte offset {offset}")
         name = self.src[begin + 1 : i].lower()
@@ -164,7 +185,7 @@ class _Parser:
         self.stack.append(tag)
         return i + 1  # past '>'
 
-    def attributes(self, tag: _OpenTag, i: int, offset: int) -> int:
+    def attributes(self, tag: _OpenTag, i: int, offset: _LazyOffset) -> int:
         """Read the attributes of a start tag; returns the index of its '>'."""
         src = self.src
         while True:
@@ -224,12 +245,10 @@ class _Parser:
         return "".join(value), i + 1
 
     def end_tag(self, begin: int) -> int:
-        offset = _byte_offset(self.src, begin)
+        offset = _LazyOffset(self.src, begin)
         if not self.stack:
             raise self.fail(f"Unexpected end tag at byte offset {offset}")
-        i = begin + 2
-        while i < self.n and self.src[i] not in _SPACES and self.src[i] != ">":
-            i += 1
+        i = _end_of_name(self.src, begin + 2)
         end_name = self.src[begin + 2 : i].lower()
         while i < self.n and self.src[i] in _SPACES:
             i += 1
