@@ -46,7 +46,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler  # noqa: E402
 from telegram.ext import filters as tg_filters  # noqa: E402
 
-from bot.app import InboxRunner, build_application, poll  # noqa: E402
+from bot.app import InboxRunner, build_application, poll, settle_memory  # noqa: E402
 from bot.config import DEFAULT_KB_DIR, Settings  # noqa: E402
 from bot.core import Regie  # noqa: E402
 from storage.store import describe_url  # noqa: E402
@@ -289,6 +289,7 @@ async def main(
             await app.start()
             await bot.initialize()
             await bot.start()
+            settle_memory()  # as `regiebot run` does once it has started
             # A few updates first, so one-time work (imports, caches) is not measured.
             await push("warm-up", app, regie, api, make_messages(40, seed=1), in_flight)
             await push("warm-up", bot, regie, api, make_messages(40, seed=1), in_flight)

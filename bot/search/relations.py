@@ -33,6 +33,7 @@ class Relations:
         self.partner_actions: dict[str, int] = {}
         self.theme_actions: dict[str, int] = {}
         self.bodies_of_partner: dict[str, list[str]] = {}
+        self._links: _Links | None = None
 
     @classmethod
     def from_snapshot(cls, snapshot: Mapping[str, Any]) -> Relations:
@@ -66,46 +67,34 @@ class Relations:
         actions, partners, bodies = (kinds.get(k) for k in ("actions", "partners", "bodies"))
         if actions is None or partners is None or bodies is None:
             return {}
+        links = self._links_for(actions, partners, bodies)
         reasons: dict[tuple[str, int], list[str]] = {}
         to_partner: dict[int, list[float]] = {}
         to_body: dict[int, list[float]] = {}
         for ordinal, score in scores.get("actions", [])[:SOURCES]:
-            rec = actions.records[ordinal]
-            if rec is None:
+            found = links.of_action(ordinal)
+            if found is None:
                 continue
-            label = f"via actie {text_of(rec.get('id'))}"
-            for pid in ids_of(rec.get("partners")):
-                target = partners.ordinal.get(pid)
-                if target is not None:
-                    to_partner.setdefault(target, []).append(score * self._damp(pid))
-                    reasons.setdefault(("partners", target), []).append(label)
-            for bid in ids_of(rec.get("bodies")):
-                target = bodies.ordinal.get(bid)
-                if target is not None:
-                    to_body.setdefault(target, []).append(score)
-                    reasons.setdefault(("bodies", target), []).append(label)
+            label, action_partners, action_bodies = found
+            for target, damp in action_partners:
+                to_partner.setdefault(target, []).append(score * damp)
+                reasons.setdefault(("partners", target), []).append(label)
+            for target in action_bodies:
+                to_body.setdefault(target, []).append(score)
+                reasons.setdefault(("bodies", target), []).append(label)
         from_bodies: dict[int, float] = {}
         for ordinal, score in scores.get("bodies", [])[:SOURCES]:
-            rec = bodies.records[ordinal]
-            if rec is None:
+            found_body = links.of_body(ordinal)
+            if found_body is None:
                 continue
-            label = f"via overleg {text_of(rec.get('name'))}"
-            organiser = text_of(rec.get("organiser"))
-            for pid in dict.fromkeys([organiser, *ids_of(rec.get("partners"))]):
-                target = partners.ordinal.get(pid)
-                if target is not None:
-                    value = score * self._damp(pid) * (ORGANISER if pid == organiser else 1.0)
-                    from_bodies[target] = max(from_bodies.get(target, 0.0), value)
-                    reasons.setdefault(("partners", target), []).append(label)
+            label, members = found_body
+            for target, weight in members:
+                from_bodies[target] = max(from_bodies.get(target, 0.0), score * weight)
+                reasons.setdefault(("partners", target), []).append(label)
         from_partners: dict[int, float] = {}
         for ordinal, score in scores.get("partners", [])[:SOURCES]:
-            rec = partners.records[ordinal]
-            if rec is None:
-                continue
-            for bid in self.bodies_of_partner.get(text_of(rec.get("id")), ()):
-                target = bodies.ordinal.get(bid)
-                if target is not None:
-                    from_partners[target] = max(from_partners.get(target, 0.0), score)
+            for target in links.of_partner(ordinal):
+                from_partners[target] = max(from_partners.get(target, 0.0), score)
         scores["partners"] = _merge(
             scores.get("partners", []),
             {p: FROM_ACTIONS * _spread(v) for p, v in to_partner.items()},
@@ -117,6 +106,80 @@ class Relations:
             {b: FROM_PARTNERS * v for b, v in from_partners.items()},
         )
         return {key: _unique(value)[:3] for key, value in reasons.items()}
+
+    def _links_for(self, actions: KindIndex, partners: KindIndex, bodies: KindIndex) -> _Links:
+        # The curated kinds only change by a rebuild, which makes new KindIndex objects.
+        cached = self._links
+        if cached is None or not cached.serves(actions, partners, bodies):
+            cached = self._links = _Links(self, actions, partners, bodies)
+        return cached
+
+
+class _Links:
+    """Per record of the curated kinds, its links as ordinals and weights, worked out once.
+
+    Every question would otherwise walk the same partner and body lists of the same actions.
+    """
+
+    def __init__(
+        self, relations: Relations, actions: KindIndex, partners: KindIndex, bodies: KindIndex
+    ) -> None:
+        self.relations = relations
+        self.actions, self.partners, self.bodies = actions, partners, bodies
+        self.action_links: dict[int, tuple[str, list[tuple[int, float]], list[int]] | None] = {}
+        self.body_links: dict[int, tuple[str, list[tuple[int, float]]] | None] = {}
+        self.partner_links: dict[int, list[int]] = {}
+
+    def serves(self, actions: KindIndex, partners: KindIndex, bodies: KindIndex) -> bool:
+        return actions is self.actions and partners is self.partners and bodies is self.bodies
+
+    def of_action(self, ordinal: int) -> tuple[str, list[tuple[int, float]], list[int]] | None:
+        if ordinal not in self.action_links:
+            rec = self.actions.records[ordinal]
+            found = None
+            if rec is not None:
+                to_partners = [
+                    (target, self.relations._damp(pid))
+                    for pid in ids_of(rec.get("partners"))
+                    if (target := self.partners.ordinal.get(pid)) is not None
+                ]
+                to_bodies = [
+                    target
+                    for bid in ids_of(rec.get("bodies"))
+                    if (target := self.bodies.ordinal.get(bid)) is not None
+                ]
+                found = (f"via actie {text_of(rec.get('id'))}", to_partners, to_bodies)
+            self.action_links[ordinal] = found
+        return self.action_links[ordinal]
+
+    def of_body(self, ordinal: int) -> tuple[str, list[tuple[int, float]]] | None:
+        if ordinal not in self.body_links:
+            rec = self.bodies.records[ordinal]
+            found = None
+            if rec is not None:
+                organiser = text_of(rec.get("organiser"))
+                members = [
+                    (
+                        target,
+                        self.relations._damp(pid) * (ORGANISER if pid == organiser else 1.0),
+                    )
+                    for pid in dict.fromkeys([organiser, *ids_of(rec.get("partners"))])
+                    if (target := self.partners.ordinal.get(pid)) is not None
+                ]
+                found = (f"via overleg {text_of(rec.get('name'))}", members)
+            self.body_links[ordinal] = found
+        return self.body_links[ordinal]
+
+    def of_partner(self, ordinal: int) -> list[int]:
+        if ordinal not in self.partner_links:
+            rec = self.partners.records[ordinal]
+            bodies = (
+                self.relations.bodies_of_partner.get(text_of(rec.get("id")), ()) if rec else ()
+            )
+            self.partner_links[ordinal] = [
+                target for bid in bodies if (target := self.bodies.ordinal.get(bid)) is not None
+            ]
+        return self.partner_links[ordinal]
 
 
 def _spread(values: list[float]) -> float:
