@@ -320,10 +320,12 @@ async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
 class InboxRunner:
     """Handles stored updates: one chat at a time in order, different chats concurrently.
 
-    An update that stored something was marked handled in the transaction of its effects
-    (Regie._mark). The rest (questions, button presses that only show something) are marked
+    An update that changed something was marked handled in the transaction of its effects
+    (Regie._mark), except a new meeting or signal, which its unique source message guards.
+    The rest (questions, button presses that only show something, new entries) are marked
     in batches, `batch_seconds` apart, one UPDATE for all: a crash in between means those few
-    are answered once more after the restart, never that anything is stored twice.
+    are answered once more after the restart ("was al opgeslagen" for an entry), never that
+    anything is stored twice.
     """
 
     SEEN_MEMORY = 50_000

@@ -208,7 +208,7 @@ class Regie:
                 source=actor.source,
                 body_name=body["name"] if body is not None else None,
             )
-            await self._mark(session, actor)
+            await self._mark(session, actor, new_entry=True)
             await session.commit()
         self.index.upsert("meetings", stored.record)
         return stored
@@ -242,7 +242,7 @@ class Regie:
             stored = await entries.record_signal(
                 session, text=text, date=self.today(), themes=themes, source=actor.source
             )
-            await self._mark(session, actor)
+            await self._mark(session, actor, new_entry=True)
             await session.commit()
         self.index.upsert("signals", stored.record)
         return stored
@@ -364,10 +364,20 @@ class Regie:
 
     # --- the inbox ----------------------------------------------------------------------------
 
-    async def _mark(self, session: Any, actor: Actor) -> None:
-        # Marked in the transaction of the effects: after a crash it is either both or neither.
-        if actor.update_id is not None:
-            await inbox.mark_handled(session, actor.update_id)
+    async def _mark(self, session: Any, actor: Actor, *, new_entry: bool = False) -> None:
+        """Mark the update handled in the transaction of its effects: both or neither.
+
+        A new meeting or signal from a Telegram message needs no mark here: the message's chat
+        and id are unique on the entry, so handling the update again after a crash finds the
+        entry instead of storing it twice (and says it was already saved). The runner marks it
+        with its batch; the write transaction, which holds SQLite's only write slot, stays one
+        statement shorter.
+        """
+        if actor.update_id is None:
+            return
+        if new_entry and actor.chat_id is not None and actor.message_id is not None:
+            return
+        await inbox.mark_handled(session, actor.update_id)
 
 
 async def _check_owner(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> None:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.app import InboxRunner
 from storage.models import InboxUpdate, Meeting, Signal
 from tests.bot_harness import ADMIN_ID, STRANGER_ID, Harness, close_harness, make_harness
 from tests.fakes import DEFAULT_GROUP_ID, DEFAULT_USER_ID
@@ -73,6 +74,39 @@ async def test_an_update_delivered_twice_stores_one_meeting(bot: Harness) -> Non
     again = await bot.deliver(bot.updates[-1])
     assert again == []  # already handled: no second reply
     assert len(await _meetings(bot)) == 1
+
+
+@pytest.mark.parametrize(
+    ("line", "model", "already"),
+    [
+        ("/signaal wachtlijst voor taalcoaching", Signal, "Dit signaal was al opgeslagen"),
+        ("/vergadering ROA 15/03/2026 doelgroepanalyse", Meeting, "was al opgeslagen"),
+    ],
+)
+async def test_a_crash_after_the_entry_was_committed_stores_it_once_on_resume(
+    bot: Harness, line: str, model: type, already: str
+) -> None:
+    # A new entry's update is marked handled with the runner's batch, after the entry's own
+    # commit. Crash in between: the next process handles the update again and finds the entry.
+    await bot.say(line)
+    update_id = int(bot.updates[-1]["update_id"])
+    async with bot.regie.store.sessions() as session:
+        row = await session.get(InboxUpdate, update_id)
+        assert row is not None
+        row.handled_at = None  # as if the batched mark never ran
+        await session.commit()
+    restarted = InboxRunner(bot.app, bot.regie)
+    before = len(bot.api.sent)
+    assert await restarted.resume() == 1
+    await restarted.drain()
+    replies = [c.params.get("text", "") for c in bot.api.sent[before:]]
+    assert len(replies) == 1
+    assert already in replies[0]
+    async with bot.regie.store.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(model)) == 1
+        row = await session.get(InboxUpdate, update_id)
+        assert row is not None
+        assert row.handled_at is not None
 
 
 async def test_a_missing_date_is_asked_with_buttons(bot: Harness) -> None:
