@@ -587,7 +587,7 @@ async def serve_webhook(
     """
     resumed = await runner.resume()
     server = WebhookServer(
-        sessions=runner.regie.store.sessions,
+        sessions=runner.regie.store.writing,  # a write: on SQLite, one at a time
         submit=runner.submit,
         secret=config.secret,
         path=config.path,

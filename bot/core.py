@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from bot.config import Settings
 from bot.meeting_line import (
     BodyName,
@@ -196,8 +198,9 @@ class Regie:
     ) -> Stored:
         status = "planned" if date > self.today() else "held"
         body = self.body(body_id)
-        async with self.store.writing() as session:
-            stored = await entries.log_meeting(
+
+        def unit(session: Session) -> Stored:
+            stored = entries.log_meeting_now(
                 session,
                 body_id=body_id,
                 date=date,
@@ -208,8 +211,10 @@ class Regie:
                 source=actor.source,
                 body_name=body["name"] if body is not None else None,
             )
-            await self._mark(session, actor, new_entry=True)
-            await session.commit()
+            self._mark_now(session, actor, new_entry=True)
+            return stored
+
+        stored = await self.store.write(unit)
         self.index.upsert("meetings", stored.record)
         return stored
 
@@ -238,12 +243,15 @@ class Regie:
         if not text.strip():
             raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
         themes = self.detect_themes(text)  # before taking the write lock: it is held briefly
-        async with self.store.writing() as session:
-            stored = await entries.record_signal(
+
+        def unit(session: Session) -> Stored:
+            stored = entries.record_signal_now(
                 session, text=text, date=self.today(), themes=themes, source=actor.source
             )
-            await self._mark(session, actor, new_entry=True)
-            await session.commit()
+            self._mark_now(session, actor, new_entry=True)
+            return stored
+
+        stored = await self.store.write(unit)
         self.index.upsert("signals", stored.record)
         return stored
 
@@ -364,8 +372,13 @@ class Regie:
 
     # --- the inbox ----------------------------------------------------------------------------
 
-    async def _mark(self, session: Any, actor: Actor, *, new_entry: bool = False) -> None:
-        """Mark the update handled in the transaction of its effects: both or neither.
+    async def _mark(self, session: Any, actor: Actor) -> None:
+        """Mark the update handled in the transaction of its effects: both or neither."""
+        if actor.update_id is not None:
+            await inbox.mark_handled(session, actor.update_id)
+
+    def _mark_now(self, session: Session, actor: Actor, *, new_entry: bool = False) -> None:
+        """_mark for a synchronous unit (Store.write).
 
         A new meeting or signal from a Telegram message needs no mark here: the message's chat
         and id are unique on the entry, so handling the update again after a crash finds the
@@ -377,7 +390,7 @@ class Regie:
             return
         if new_entry and actor.chat_id is not None and actor.message_id is not None:
             return
-        await inbox.mark_handled(session, actor.update_id)
+        inbox.mark_handled_now(session, actor.update_id)
 
 
 async def _check_owner(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> None:

@@ -19,6 +19,7 @@ import logging
 import re
 import secrets
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +28,7 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage import inbox
 
@@ -79,7 +80,7 @@ class WebhookServer:
     def __init__(
         self,
         *,
-        sessions: async_sessionmaker[AsyncSession],
+        sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
         submit: Submit,
         secret: str,
         path: str = "/",

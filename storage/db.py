@@ -8,8 +8,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import (
@@ -61,8 +61,25 @@ def _rollback_if_open(dbapi_conn: Any, _record: Any, state: Any) -> None:
     # Sessions and connections end their own transactions (commit, or rollback on close), so
     # the pool's rollback-on-return is skipped on SQLite, where it costs a round trip to the
     # driver's thread for every session. This catches a transaction that was left open anyway.
-    if state.asyncio_safe and dbapi_conn.driver_connection.in_transaction:
+    driver = getattr(dbapi_conn, "driver_connection", dbapi_conn)  # aiosqlite, or sqlite3
+    if state.asyncio_safe and driver.in_transaction:
         dbapi_conn.rollback()
+
+
+def _sqlite_pragmas_no_wait(dbapi_conn: Any, record: Any) -> None:
+    # This connection runs on the event loop's thread: it must never sleep in SQLite's busy
+    # handler (the writer it waits for may need the loop to finish). Busy means: try the
+    # unit again the async way (Store.write).
+    _sqlite_pragmas(dbapi_conn, record)
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA busy_timeout=0")
+    cursor.close()
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error is SQLite's 'database is locked' (another writer)."""
+    code = getattr(getattr(exc, "orig", None), "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED
 
 
 def make_engine(raw_url: str) -> AsyncEngine:
@@ -79,6 +96,23 @@ def make_engine(raw_url: str) -> AsyncEngine:
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         event.listen(engine.sync_engine, "reset", _rollback_if_open)
+    return engine
+
+
+def make_sync_engine(raw_url: str) -> Engine | None:
+    """For a SQLite file, a plain (pysqlite) engine for short write units; else None.
+
+    Through aiosqlite every statement is a round trip to the driver's thread and back through
+    the event loop: three or four per statement, each waiting behind whatever the loop runs,
+    and all of them while the unit holds SQLite's only write slot. A unit that inserts an entry
+    takes about a millisecond when run directly (see Store.write).
+    """
+    url = normalise_url(raw_url)
+    if not is_sqlite(url) or not url.database or url.database == ":memory:":
+        return None
+    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_reset_on_return=None)
+    event.listen(engine, "connect", _sqlite_pragmas_no_wait)
+    event.listen(engine, "reset", _rollback_if_open)
     return engine
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from storage.errors import StorageError
 from storage.models import (
@@ -69,8 +69,7 @@ def _now() -> dt.datetime:
 _AUDIT_INSERT = insert(Base.metadata.tables[AuditEntry.__tablename__])
 
 
-async def _audit(
-    session: AsyncSession,
+def _audit_row(
     *,
     actor: int | None,
     action: str,
@@ -78,23 +77,28 @@ async def _audit(
     entity_id: int | str,
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
-) -> None:
+) -> dict[str, Any]:
+    return {
+        "at": _now(),
+        "actor": actor,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "before": before,
+        "after": after,
+    }
+
+
+async def _audit(session: AsyncSession, **row: Any) -> None:
     # One INSERT now (not an ORM add flushed later): cheaper, and in statement order.
-    await session.execute(
-        _AUDIT_INSERT,
-        {
-            "at": _now(),
-            "actor": actor,
-            "action": action,
-            "entity": entity,
-            "entity_id": str(entity_id),
-            "before": before,
-            "after": after,
-        },
-    )
+    await session.execute(_AUDIT_INSERT, _audit_row(**row))
 
 
-def _dialect(session: AsyncSession) -> str:
+def _audit_now(session: Session, **row: Any) -> None:
+    session.execute(_AUDIT_INSERT, _audit_row(**row))
+
+
+def _dialect(session: Session | AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
 
 
@@ -120,12 +124,12 @@ def _insert_once_statement(dialect: str, table_name: str, columns: tuple[str, ..
     ).returning(table.c.id)
 
 
-async def _insert_once(
-    session: AsyncSession, model: type[Meeting] | type[Signal], values: dict[str, Any]
+def _insert_once(
+    session: Session, model: type[Meeting] | type[Signal], values: dict[str, Any]
 ) -> int | None:
     """Insert one entry unless its source message stored one before; the new id, or None."""
     stmt = _insert_once_statement(_dialect(session), model.__tablename__, tuple(values))
-    new_id = (await session.execute(stmt, values)).scalar()
+    new_id = session.execute(stmt, values).scalar()
     return int(new_id) if new_id is not None else None
 
 
@@ -142,8 +146,8 @@ def _link_statement(link_name: str, owner_column: str, target_name: str) -> Any:
     )
 
 
-async def _link(
-    session: AsyncSession,
+def _link(
+    session: Session,
     link: type[MeetingAttendee] | type[SignalTheme],
     owner_id: int,
     target: type[Partner] | type[Theme],
@@ -160,24 +164,32 @@ async def _link(
         return
     owner_column = "meeting_id" if link is MeetingAttendee else "signal_id"
     stmt = _link_statement(link.__tablename__, owner_column, target.__tablename__)
-    result = await session.execute(stmt, {"owner": owner_id, "ids": wanted})
+    result = session.execute(stmt, {"owner": owner_id, "ids": wanted})
     if int(getattr(result, "rowcount", -1)) != len(wanted):
-        found = set(await session.scalars(select(target.id).where(target.id.in_(wanted))))
+        found = set(session.scalars(select(target.id).where(target.id.in_(wanted))))
         raise EntryError(f"{error}: {', '.join(sorted(set(wanted) - found))}.")
 
 
-async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
-    return await session.scalar(
+def _load_meeting(session: Session, meeting_id: int) -> Meeting | None:
+    return session.scalar(
         select(Meeting)
         .options(selectinload(Meeting.attendees), selectinload(Meeting.body))
         .where(Meeting.id == meeting_id)
     )
 
 
-async def _signal(session: AsyncSession, signal_id: int) -> Signal | None:
-    return await session.scalar(
+def _load_signal(session: Session, signal_id: int) -> Signal | None:
+    return session.scalar(
         select(Signal).options(selectinload(Signal.themes)).where(Signal.id == signal_id)
     )
+
+
+async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting | None:
+    return await session.run_sync(_load_meeting, meeting_id)
+
+
+async def _signal(session: AsyncSession, signal_id: int) -> Signal | None:
+    return await session.run_sync(_load_signal, signal_id)
 
 
 async def _partners(session: AsyncSession, ids: list[str]) -> list[Partner]:
@@ -200,13 +212,13 @@ async def _themes(session: AsyncSession, ids: list[str]) -> list[Theme]:
     return list(found)
 
 
-async def _stored_from(
-    session: AsyncSession, model: type[Meeting] | type[Signal], source: Source
+def _stored_from(
+    session: Session, model: type[Meeting] | type[Signal], source: Source
 ) -> int | None:
     """The id of the entry this Telegram message already stored, if any."""
     if source.chat_id is None or source.message_id is None:
         return None
-    return await session.scalar(
+    return session.scalar(
         select(model.id).where(
             model.source_chat_id == source.chat_id,
             model.source_message_id == source.message_id,
@@ -226,8 +238,13 @@ def _clean_topics(topics: list[str]) -> list[str]:
 # --- meetings ---------------------------------------------------------------------------------
 
 
-async def log_meeting(
-    session: AsyncSession,
+async def log_meeting(session: AsyncSession, **fields: Any) -> Stored:
+    """log_meeting_now for an async session."""
+    return await session.run_sync(lambda sync: log_meeting_now(sync, **fields))
+
+
+def log_meeting_now(
+    session: Session,
     *,
     body_id: str,
     date: dt.date,
@@ -247,7 +264,7 @@ async def log_meeting(
     if status not in MEETING_STATUSES:
         raise EntryError(f"Onbekende status '{status}'.")
     if body_name is None:
-        body_name = await session.scalar(select(Body.name).where(Body.id == body_id))
+        body_name = session.scalar(select(Body.name).where(Body.id == body_id))
     values: dict[str, Any] = {
         "body_id": body_id,
         "date": date,
@@ -259,15 +276,15 @@ async def log_meeting(
         "source_chat_id": source.chat_id,
         "source_message_id": source.message_id,
     }
-    new_id = await _insert_once(session, Meeting, values)
+    new_id = _insert_once(session, Meeting, values)
     if new_id is None:
-        existing = await _stored_from(session, Meeting, source)
+        existing = _stored_from(session, Meeting, source)
         if existing is None:
             raise EntryError("Dat overlegorgaan bestaat niet (meer).")
-        meeting = await _meeting(session, existing)
+        meeting = _load_meeting(session, existing)
         assert meeting is not None
         return Stored("meeting", meeting.id, meeting_dict(meeting), created=False)
-    await _link(session, MeetingAttendee, new_id, Partner, attendees or [], "Onbekende partner")
+    _link(session, MeetingAttendee, new_id, Partner, attendees or [], "Onbekende partner")
     record = meeting_dict(
         Meeting(
             id=new_id,
@@ -276,7 +293,7 @@ async def log_meeting(
             **values,
         )
     )
-    await _audit(
+    _audit_now(
         session,
         actor=source.user_id,
         action="create",
@@ -360,8 +377,13 @@ async def delete_meeting(
 # --- signals ----------------------------------------------------------------------------------
 
 
-async def record_signal(
-    session: AsyncSession,
+async def record_signal(session: AsyncSession, **fields: Any) -> Stored:
+    """record_signal_now for an async session."""
+    return await session.run_sync(lambda sync: record_signal_now(sync, **fields))
+
+
+def record_signal_now(
+    session: Session,
     *,
     text: str,
     date: dt.date,
@@ -387,18 +409,18 @@ async def record_signal(
         "source_chat_id": source.chat_id,
         "source_message_id": source.message_id,
     }
-    new_id = await _insert_once(session, Signal, values)
+    new_id = _insert_once(session, Signal, values)
     if new_id is None:
-        existing = await _stored_from(session, Signal, source)
+        existing = _stored_from(session, Signal, source)
         assert existing is not None  # nothing else keeps a plain insert from happening
-        signal = await _signal(session, existing)
+        signal = _load_signal(session, existing)
         assert signal is not None
         return Stored("signal", signal.id, signal_dict(signal), created=False)
-    await _link(session, SignalTheme, new_id, Theme, themes, "Onbekend thema")
+    _link(session, SignalTheme, new_id, Theme, themes, "Onbekend thema")
     record = signal_dict(
         Signal(id=new_id, themes=[Theme(id=t) for t in sorted(set(themes))], **values)
     )
-    await _audit(
+    _audit_now(
         session,
         actor=source.user_id,
         action="create",

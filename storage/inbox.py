@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.models import Base, InboxUpdate
 
@@ -79,6 +80,11 @@ async def pending(session: AsyncSession, *, limit: int = 100) -> list[tuple[int,
 async def mark_handled(session: AsyncSession, update_id: int) -> None:
     """Mark one update handled; call it in the transaction that commits its effects."""
     await mark_many_handled(session, [update_id])
+
+
+def mark_handled_now(session: Session, update_id: int) -> None:
+    """mark_handled for a synchronous unit of work (Store.write)."""
+    session.execute(_MARK_HANDLED, {"ids": [update_id], "now": dt.datetime.now(dt.UTC)})
 
 
 async def mark_many_handled(session: AsyncSession, update_ids: list[int]) -> None:

@@ -265,3 +265,37 @@ async def test_a_sqlite_connection_returned_inside_a_transaction_is_rolled_back(
         assert count == 0
     finally:
         await engine.dispose()
+
+
+async def test_a_direct_sqlite_write_never_holds_up_the_loop_behind_another_writer(
+    tmp_path: Path,
+) -> None:
+    # Store.write runs SQLite units on the loop's thread. A writer that does not take the
+    # write lock (or another process) can hold SQLite's lock: the unit must then wait the async
+    # way, not sleep in SQLite's busy handler while that writer needs the loop to finish.
+    import asyncio
+    import time
+
+    from sqlalchemy import text
+
+    store = await Store.open(f"sqlite:///{tmp_path / 'x.sqlite3'}", kb_dir=None)
+    insert = (
+        "INSERT INTO inbox (update_id, payload, received_at, attempts) "
+        "VALUES (:id, '{}', '2026-01-01 00:00:00', 0)"
+    )
+    try:
+        assert store.sync_engine is not None
+        async with store.sessions() as other:
+            await other.execute(text(insert), {"id": 1})  # holds SQLite's write lock now
+            task = asyncio.create_task(store.write(lambda s: s.execute(text(insert), {"id": 2})))
+            started = time.monotonic()
+            await asyncio.sleep(0.2)
+            assert time.monotonic() - started < 2  # the loop kept turning
+            assert not task.done()
+            await other.commit()
+        await asyncio.wait_for(task, 5)
+        async with store.sessions() as session:
+            count = await session.scalar(text("SELECT count(*) FROM inbox"))
+        assert count == 2
+    finally:
+        await store.close()
