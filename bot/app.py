@@ -16,29 +16,21 @@ import json
 import logging
 import re
 import time
-import warnings
-from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
 from telegram import BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
-    Conflict,
     Forbidden,
     InvalidToken,
-    NetworkError,
-    RetryAfter,
-    TimedOut,
 )
 from telegram.ext import (
     Application,
     ApplicationBuilder,
-    BaseRateLimiter,
     CallbackQueryHandler,
     CommandHandler,
     Defaults,
@@ -50,6 +42,8 @@ from telegram.request import BaseRequest, RequestData
 
 from bot.config import Settings
 from bot.core import Regie
+from bot.flood import FloodControl
+from bot.polling import ALLOWED_UPDATES, InboxRunner, poll
 from bot.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
 from handlers import browse, commands, meetings, reminders, reports, signals
 from handlers.common import gate, on_error
@@ -58,8 +52,6 @@ from storage import inbox
 logger = logging.getLogger(__name__)
 
 TOKEN_RE = re.compile(r"^\d{3,12}:[A-Za-z0-9_-]{30,}$")
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
-POLL_TIMEOUT = 30
 
 
 class TokenRedactor(logging.Filter):
@@ -168,316 +160,8 @@ def build_application(
     return app
 
 
-# Calls that post a message: what Telegram's flood limits count (chat actions and edits aside).
-_FORWARDS = frozenset({"copyMessage", "copyMessages", "forwardMessage", "forwardMessages"})
-
-
-def _is_send(endpoint: str) -> bool:
-    return endpoint in _FORWARDS or (endpoint.startswith("send") and endpoint != "sendChatAction")
-
-
-def retry_after_seconds(exc: RetryAfter) -> float:
-    """The server's retry_after in seconds (PTB 22 warns that it becomes a timedelta)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        wait = exc.retry_after
-    return float(wait) if isinstance(wait, int | float) else wait.total_seconds()
-
-
-def _may_retry(exc: NetworkError, endpoint: str) -> bool:
-    """A 502 or a network failure, unless Telegram may already have done what was asked."""
-    if isinstance(exc, BadRequest):
-        return False
-    cause = exc.__cause__
-    if isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
-        return True  # the request never left
-    if isinstance(cause, httpx.TransportError) or isinstance(exc, TimedOut):
-        # It may have reached Telegram: sending it again could post the reply twice.
-        return endpoint.startswith(("get", "set"))
-    return True  # an error answer such as 502 Bad Gateway: nothing was done
-
-
-def _window_wait(window: deque[float], limit: int, period: float, now: float) -> float:
-    """Seconds until the sliding window has room for one more."""
-    while window and now - window[0] >= period:
-        window.popleft()
-    return 0.0 if len(window) < limit else window[0] + period - now
-
-
-class FloodControl(BaseRateLimiter[int]):
-    """Telegram's flood limits and retries, for every call but getUpdates.
-
-    Sends are paced with sliding windows, which is the rule as Telegram states it (30 messages
-    a second overall, 20 a minute in one group): AIORateLimiter's leaky bucket lets a full
-    bucket through and then keeps dripping, up to twice the limit in the first window. A 429 is
-    retried after the server's retry_after (the chat waits, other chats go on), a 502 or a
-    network error with exponential back-off; a send that may have reached Telegram is not sent
-    again, since a duplicate reply is worse than a logged error.
-    """
-
-    OVERALL: ClassVar[tuple[int, float]] = (30, 1.0)  # messages, seconds: the whole bot
-    PER_GROUP: ClassVar[tuple[int, float]] = (20, 60.0)  # messages, seconds: one group
-    # Telegram counts a message when it arrives, a little after it was counted here.
-    MARGIN: ClassVar[float] = 0.02
-
-    def __init__(
-        self, *, max_retries: int = 3, network_retries: int = 4, backoff: float = 0.5
-    ) -> None:
-        self.max_retries = max_retries
-        self.network_retries = network_retries
-        self.backoff = backoff
-        self.overall = (self.OVERALL[0], self.OVERALL[1] * (1 + self.MARGIN))
-        self.per_group = (self.PER_GROUP[0], self.PER_GROUP[1] * (1 + self.MARGIN))
-        self._sent: deque[float] = deque()
-        self._group_sent: dict[int | str, deque[float]] = {}
-        self._paused: dict[int | str | None, float] = {}  # chat -> loop time it may go on
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    async def process_request(
-        self,
-        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
-        args: Any,
-        kwargs: dict[str, Any],
-        endpoint: str,
-        data: dict[str, Any],
-        rate_limit_args: int | None,
-    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
-        """Wait for a turn, make the call, retry it when that is safe."""
-        chat = _chat_key(data.get("chat_id"))
-        counted = _is_send(endpoint)
-        max_retries = self.max_retries if rate_limit_args is None else rate_limit_args
-        floods = failures = 0
-        while True:
-            await self._wait_turn(chat, counted=counted)
-            try:
-                return await callback(*args, **kwargs)
-            except RetryAfter as exc:
-                if floods >= max_retries:
-                    raise
-                floods += 1
-                wait = retry_after_seconds(exc) + 0.1
-                logger.info("%s hit the flood limit; retrying in %.1f s", endpoint, wait)
-                until = asyncio.get_running_loop().time() + wait
-                self._paused[chat] = max(self._paused.get(chat, 0.0), until)
-            except NetworkError as exc:
-                if failures >= self.network_retries or not _may_retry(exc, endpoint):
-                    raise
-                wait = self.backoff * 2**failures
-                failures += 1
-                logger.warning("%s failed (%s); retry %d in %.1f s", endpoint, exc, failures, wait)
-                await asyncio.sleep(wait)
-
-    async def _wait_turn(self, chat: int | str | None, *, counted: bool) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            now = loop.time()
-            wait = self._paused.get(chat, now) - now
-            if wait <= 0:
-                self._paused.pop(chat, None)
-            group = self._group_window(chat, now) if counted else None
-            if counted:
-                wait = max(wait, _window_wait(self._sent, *self.overall, now))
-            if group is not None:
-                wait = max(wait, _window_wait(group, *self.per_group, now))
-            if wait <= 0:
-                if counted:
-                    self._sent.append(now)
-                if group is not None:
-                    group.append(now)
-                return
-            await asyncio.sleep(wait)
-
-    def _group_window(self, chat: int | str | None, now: float) -> deque[float] | None:
-        """The send times of a group or channel (negative id or @username); None otherwise."""
-        if chat is None or (isinstance(chat, int) and chat > 0):
-            return None
-        if chat not in self._group_sent and len(self._group_sent) > 512:
-            period = self.per_group[1]
-            for key, window in list(self._group_sent.items()):
-                if not window or now - window[-1] >= period:
-                    del self._group_sent[key]
-        return self._group_sent.setdefault(chat, deque())
-
-
-def _chat_key(chat_id: Any) -> int | str | None:
-    if chat_id is None:
-        return None
-    try:
-        return int(chat_id)
-    except (TypeError, ValueError):
-        return str(chat_id)
-
-
 async def set_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands.COMMANDS])
-
-
-class InboxRunner:
-    """Handles stored updates: one chat at a time in order, different chats concurrently.
-
-    An update that changed something was marked handled in the transaction of its effects
-    (Regie._mark), except a new meeting or signal, which its unique source message guards.
-    The rest (questions, button presses that only show something, new entries) are marked
-    in batches, `batch_seconds` apart, one UPDATE for all: a crash in between means those few
-    are answered once more after the restart ("was al opgeslagen" for an entry), never that
-    anything is stored twice.
-    """
-
-    SEEN_MEMORY = 50_000
-
-    def __init__(
-        self,
-        app: Application[Any, Any, Any, Any, Any, Any],
-        regie: Regie,
-        *,
-        batch_seconds: float = 0.0,
-    ) -> None:
-        self.app = app
-        self.regie = regie
-        self.batch_seconds = batch_seconds
-        self.locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self.tasks: set[asyncio.Task[None]] = set()
-        self.started: dict[int, None] = {}  # ids taken up by this process (insertion ordered)
-        self.done: list[int] = []
-        self.flusher: asyncio.Task[None] | None = None
-
-    async def handle(self, update_id: int, payload: dict[str, Any]) -> None:
-        if update_id in self.started:
-            return
-        self.started[update_id] = None
-        while len(self.started) > self.SEEN_MEMORY:
-            del self.started[next(iter(self.started))]
-        update = Update.de_json(payload, self.app.bot)
-        chat = update.effective_chat
-        async with self.locks[chat.id if chat else 0]:
-            try:
-                await self.app.process_update(update)
-            except Exception as exc:  # process_update reports handler errors itself
-                logger.exception("update %s could not be processed", update_id)
-                async with self.regie.store.writing() as session:
-                    await inbox.mark_failed(session, update_id, repr(exc))
-                    await session.commit()
-                return
-        await self._done(update_id)
-
-    async def _done(self, update_id: int) -> None:
-        self.done.append(update_id)
-        if self.batch_seconds <= 0:
-            await self.flush()
-        elif self.flusher is None or self.flusher.done():
-            self.flusher = asyncio.create_task(self._flush_later())
-
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.batch_seconds)
-        await self.flush()
-
-    async def flush(self) -> None:
-        """Mark the updates handled since the last flush, in one statement."""
-        batch, self.done = self.done, []
-        if batch:
-            async with self.regie.store.writing() as session:
-                await inbox.mark_many_handled(session, batch)
-                await session.commit()
-
-    def submit(self, update_id: int, payload: dict[str, Any]) -> None:
-        task = asyncio.create_task(self.handle(update_id, payload))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def resume(self) -> int:
-        """Handle what was stored but not handled before the last stop."""
-        async with self.regie.store.sessions() as session:
-            waiting = await inbox.pending(session, limit=10_000)
-        for update_id, payload in waiting:
-            self.submit(update_id, payload)
-        return len(waiting)
-
-    async def drain(self) -> None:
-        while self.tasks:
-            await asyncio.gather(*list(self.tasks), return_exceptions=True)
-        if self.flusher is not None:
-            await asyncio.gather(self.flusher, return_exceptions=True)
-        await self.flush()
-
-
-async def poll(
-    app: Application[Any, Any, Any, Any, Any, Any],
-    runner: InboxRunner,
-    stop: asyncio.Event,
-    *,
-    poll_timeout: int = POLL_TIMEOUT,
-) -> None:
-    """Long polling: store each batch in the inbox before confirming it, then handle it."""
-    async with runner.regie.store.sessions() as session:
-        offset = await inbox.next_offset(session)
-    backoff = 1.0
-    while not stop.is_set():
-        kwargs: dict[str, Any] = {"timeout": poll_timeout, "allowed_updates": ALLOWED_UPDATES}
-        if offset is not None:
-            kwargs["offset"] = offset
-        try:
-            raw = await _until_stopped(
-                stop,
-                app.bot.do_api_request(
-                    "get_updates", api_kwargs=kwargs, read_timeout=poll_timeout + 10
-                ),
-            )
-        except _Stopped:
-            break
-        except RetryAfter as exc:
-            wait = exc.retry_after
-            await _sleep(stop, wait if isinstance(wait, int | float) else wait.total_seconds())
-            continue
-        except (NetworkError, Conflict) as exc:  # TimedOut is a NetworkError
-            if isinstance(exc, Conflict):
-                logger.error("another bot instance polls with this token; retrying")
-            else:
-                logger.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
-            await _sleep(stop, backoff)
-            backoff = min(backoff * 2, 60.0)
-            continue
-        backoff = 1.0
-        updates = [u for u in raw or [] if isinstance(u, dict)]
-        if not updates:
-            continue
-        async with runner.regie.store.writing() as session:
-            new_ids = await inbox.store_updates(session, updates)
-            await session.commit()
-        # Committed: only now may the next getUpdates confirm this batch.
-        offset = max(int(u["update_id"]) for u in updates) + 1
-        by_id = {int(u["update_id"]): u for u in updates}
-        for update_id in new_ids:
-            runner.submit(update_id, by_id[update_id])
-
-
-class _Stopped(Exception):
-    """The stop event was set while waiting."""
-
-
-async def _until_stopped(stop: asyncio.Event, work: Awaitable[Any]) -> Any:
-    """Await work, or cancel it and raise _Stopped as soon as stop is set (long polls)."""
-    task = asyncio.ensure_future(work)
-    stopper = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        stopper.cancel()
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
-        raise _Stopped
-    return task.result()
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 GC_YOUNG_THRESHOLD = 10_000
