@@ -8,6 +8,7 @@ format.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import logging
 import time
 from collections.abc import Callable
@@ -134,6 +135,13 @@ class Regie:
             self.snapshot = await export_store(session)
         self.index.rebuild(self.snapshot)
         self._learn_names()
+        if gc.get_freeze_count():
+            # Start-up objects were frozen out of the collector (bot.app.settle_memory). The
+            # old index holds reference cycles: thaw so that it can go (with any erased name
+            # in it), then freeze what is alive now.
+            gc.unfreeze()
+            gc.collect()
+            gc.freeze()
 
     # --- access -------------------------------------------------------------------------------
 
@@ -211,7 +219,7 @@ class Regie:
                 source=actor.source,
                 body_name=body["name"] if body is not None else None,
             )
-            self._mark_now(session, actor, new_entry=True)
+            self._mark_now(session, actor)
             return stored
 
         stored = await self.store.write(unit)
@@ -248,7 +256,7 @@ class Regie:
             stored = entries.record_signal_now(
                 session, text=text, date=self.today(), themes=themes, source=actor.source
             )
-            self._mark_now(session, actor, new_entry=True)
+            self._mark_now(session, actor)
             return stored
 
         stored = await self.store.write(unit)
@@ -377,20 +385,14 @@ class Regie:
         if actor.update_id is not None:
             await inbox.mark_handled(session, actor.update_id)
 
-    def _mark_now(self, session: Session, actor: Actor, *, new_entry: bool = False) -> None:
-        """_mark for a synchronous unit (Store.write).
+    def _mark_now(self, session: Session, actor: Actor) -> None:
+        """_mark for a synchronous unit (Store.write): in the same transaction as well.
 
-        A new meeting or signal from a Telegram message needs no mark here: the message's chat
-        and id are unique on the entry, so handling the update again after a crash finds the
-        entry instead of storing it twice (and says it was already saved). The runner marks it
-        with its batch; the write transaction, which holds SQLite's only write slot, stays one
-        statement shorter.
+        A new entry's unique source message alone would not do: after an undo the entry is
+        gone, and an unmarked update replayed after a crash would store it again.
         """
-        if actor.update_id is None:
-            return
-        if new_entry and actor.chat_id is not None and actor.message_id is not None:
-            return
-        inbox.mark_handled_now(session, actor.update_id)
+        if actor.update_id is not None:
+            inbox.mark_handled_now(session, actor.update_id)
 
 
 async def _check_owner(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> None:

@@ -30,11 +30,9 @@ class InboxRunner:
     """Handles stored updates: one chat at a time in order, different chats concurrently.
 
     An update that changed something was marked handled in the transaction of its effects
-    (Regie._mark), except a new meeting or signal, which its unique source message guards.
-    The rest (questions, button presses that only show something, new entries) are marked
+    (Regie._mark). The rest (questions, button presses that only show something) are marked
     in batches, `batch_seconds` apart, one UPDATE for all: a crash in between means those few
-    are answered once more after the restart ("was al opgeslagen" for an entry), never that
-    anything is stored twice.
+    are answered once more after the restart, never that anything is stored twice.
     """
 
     SEEN_MEMORY = 50_000
@@ -88,10 +86,19 @@ class InboxRunner:
     async def flush(self) -> None:
         """Mark the updates handled since the last flush, in one statement."""
         batch, self.done = self.done, []
-        if batch:
+        if not batch:
+            return
+        try:
             async with self.regie.store.writing() as session:
                 await inbox.mark_many_handled(session, batch)
                 await session.commit()
+        except Exception:
+            # Kept for the next flush: left unmarked, they would be answered again at the next
+            # start (their effects, if any, were marked with them and are not repeated).
+            self.done[:0] = batch
+            logger.exception(
+                "could not mark %d handled updates; retried with the next", len(batch)
+            )
 
     def submit(self, update_id: int, payload: dict[str, Any]) -> None:
         task = asyncio.create_task(self.handle(update_id, payload))

@@ -73,6 +73,9 @@ def _sqlite_pragmas_no_wait(dbapi_conn: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_conn, record)
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA busy_timeout=0")
+    # Checkpoints (copying the WAL into the file) are left to the aiosqlite connections,
+    # which commit on their own thread: nothing here blocks the loop longer than a commit.
+    cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
 
 
@@ -110,7 +113,11 @@ def make_sync_engine(raw_url: str) -> Engine | None:
     url = normalise_url(raw_url)
     if not is_sqlite(url) or not url.database or url.database == ":memory:":
         return None
-    engine = create_engine(url.set(drivername="sqlite+pysqlite"), pool_reset_on_return=None)
+    engine = create_engine(
+        url.set(drivername="sqlite+pysqlite"),
+        pool_reset_on_return=None,
+        connect_args={"timeout": 0},  # no waiting, from the first statement on
+    )
     event.listen(engine, "connect", _sqlite_pragmas_no_wait)
     event.listen(engine, "reset", _rollback_if_open)
     return engine

@@ -57,8 +57,7 @@ class Relations:
         return [n.lower() for n in names[:count]]
 
     def _damp(self, partner_id: str) -> float:
-        # A partner in every action (W13, the local governments) says little about a theme.
-        return 1.0 / (1.0 + 0.5 * math.log1p(self.partner_actions.get(partner_id, 0)))
+        return _damp(self.partner_actions, partner_id)
 
     def apply(
         self, scores: dict[str, Ranked], kinds: Mapping[str, KindIndex]
@@ -111,7 +110,9 @@ class Relations:
         # The curated kinds only change by a rebuild, which makes new KindIndex objects.
         cached = self._links
         if cached is None or not cached.serves(actions, partners, bodies):
-            cached = self._links = _Links(self, actions, partners, bodies)
+            cached = self._links = _Links(
+                self.partner_actions, self.bodies_of_partner, actions, partners, bodies
+            )
         return cached
 
 
@@ -119,12 +120,21 @@ class _Links:
     """Per record of the curated kinds, its links as ordinals and weights, worked out once.
 
     Every question would otherwise walk the same partner and body lists of the same actions.
+    It holds no reference back to its Relations: no cycle, so an old index is freed by
+    reference counting after a rebuild (even when start-up objects were frozen out of the
+    garbage collector).
     """
 
     def __init__(
-        self, relations: Relations, actions: KindIndex, partners: KindIndex, bodies: KindIndex
+        self,
+        partner_actions: dict[str, int],
+        bodies_of_partner: dict[str, list[str]],
+        actions: KindIndex,
+        partners: KindIndex,
+        bodies: KindIndex,
     ) -> None:
-        self.relations = relations
+        self.partner_actions = partner_actions
+        self.bodies_of_partner = bodies_of_partner
         self.actions, self.partners, self.bodies = actions, partners, bodies
         self.action_links: dict[int, tuple[str, list[tuple[int, float]], list[int]] | None] = {}
         self.body_links: dict[int, tuple[str, list[tuple[int, float]]] | None] = {}
@@ -139,7 +149,7 @@ class _Links:
             found = None
             if rec is not None:
                 to_partners = [
-                    (target, self.relations._damp(pid))
+                    (target, _damp(self.partner_actions, pid))
                     for pid in ids_of(rec.get("partners"))
                     if (target := self.partners.ordinal.get(pid)) is not None
                 ]
@@ -161,7 +171,8 @@ class _Links:
                 members = [
                     (
                         target,
-                        self.relations._damp(pid) * (ORGANISER if pid == organiser else 1.0),
+                        _damp(self.partner_actions, pid)
+                        * (ORGANISER if pid == organiser else 1.0),
                     )
                     for pid in dict.fromkeys([organiser, *ids_of(rec.get("partners"))])
                     if (target := self.partners.ordinal.get(pid)) is not None
@@ -173,13 +184,17 @@ class _Links:
     def of_partner(self, ordinal: int) -> list[int]:
         if ordinal not in self.partner_links:
             rec = self.partners.records[ordinal]
-            bodies = (
-                self.relations.bodies_of_partner.get(text_of(rec.get("id")), ()) if rec else ()
-            )
+            known = self.bodies_of_partner
+            bodies = known.get(text_of(rec.get("id")), ()) if rec is not None else ()
             self.partner_links[ordinal] = [
                 target for bid in bodies if (target := self.bodies.ordinal.get(bid)) is not None
             ]
         return self.partner_links[ordinal]
+
+
+def _damp(partner_actions: dict[str, int], partner_id: str) -> float:
+    # A partner in every action (W13, the local governments) says little about a theme.
+    return 1.0 / (1.0 + 0.5 * math.log1p(partner_actions.get(partner_id, 0)))
 
 
 def _spread(values: list[float]) -> float:
