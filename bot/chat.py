@@ -16,9 +16,9 @@ import time
 from typing import Any, TextIO
 
 from bot.app import LOCAL_CHAT_ID, LOCAL_USER_ID, LocalBotApi, build_application
+from bot.app.polling import InboxRunner
 from bot.config import Settings
 from bot.core import Regie
-from bot.polling import InboxRunner
 from storage import inbox
 
 LOCAL_TOKEN = "1000000:LOCAL-terminal-chat-token"

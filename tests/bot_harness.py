@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application
 
 from bot.app import build_application
+from bot.app.polling import InboxRunner
 from bot.config import Settings
 from bot.core import Regie
-from bot.polling import InboxRunner
 from storage import inbox
 from storage.store import Store
 from tests.conftest import DATA_DIR

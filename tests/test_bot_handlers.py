@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.polling import InboxRunner
+from bot.app.polling import InboxRunner
 from storage.models import InboxUpdate, Meeting, Signal
 from tests.bot_harness import ADMIN_ID, STRANGER_ID, Harness, close_harness, make_harness
 from tests.fakes import DEFAULT_GROUP_ID, DEFAULT_USER_ID

@@ -23,10 +23,10 @@ from telegram.ext import Application
 
 import tests.fakes.botapi as fake_botapi
 from bot.app import build_application
+from bot.app.flood import FloodControl
+from bot.app.polling import InboxRunner
 from bot.config import Settings
 from bot.core import Regie
-from bot.flood import FloodControl
-from bot.polling import InboxRunner
 from storage import inbox
 from storage.models import Signal
 from storage.store import Store

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.polling import ALLOWED_UPDATES
+from bot.app.polling import ALLOWED_UPDATES
 from bot.webhook import MAX_BODY, SECRET_HEADER, WebhookServer, webhook_config
 from storage.models import InboxUpdate
 from tests.bot_harness import Harness, close_harness, make_harness

@@ -40,10 +40,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, RequestData
 
+from bot.app.flood import FloodControl
+from bot.app.polling import ALLOWED_UPDATES, InboxRunner, poll
 from bot.config import Settings
 from bot.core import Regie
-from bot.flood import FloodControl
-from bot.polling import ALLOWED_UPDATES, InboxRunner, poll
 from bot.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
 from handlers import browse, commands, meetings, reminders, reports, signals
 from handlers.common import gate, on_error
