@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.exc import ArgumentError
@@ -18,6 +20,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
 
@@ -44,6 +47,16 @@ def normalise_url(raw: str) -> URL:
 
 def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
+
+
+def dialect_name(session: Session | AsyncSession) -> str:
+    """'sqlite' or 'postgresql': the database behind a session (sync or async)."""
+    return session.get_bind().dialect.name
+
+
+def upsert_insert(dialect: str) -> Any:
+    """The dialect's insert(), which knows ON CONFLICT (SQLite and PostgreSQL alike)."""
+    return pg_insert if dialect == "postgresql" else sqlite_insert
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

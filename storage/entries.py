@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, selectinload
 
+from storage.db import dialect_name, upsert_insert
 from storage.errors import StorageError
 from storage.models import (
     MEETING_STATUSES,
@@ -98,10 +97,6 @@ def _audit_now(session: Session, **row: Any) -> None:
     session.execute(_AUDIT_INSERT, _audit_row(**row))
 
 
-def _dialect(session: Session | AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
-
-
 @functools.cache
 def _insert_once_statement(dialect: str, table_name: str, columns: tuple[str, ...]) -> Any:
     """INSERT ... ON CONFLICT (source chat, message) DO NOTHING RETURNING id, for one table.
@@ -110,7 +105,7 @@ def _insert_once_statement(dialect: str, table_name: str, columns: tuple[str, ..
     vanished or retired meanwhile yields no row instead of a meeting.
     """
     table = Base.metadata.tables[table_name]
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = upsert_insert(dialect)(table)
     if table_name == Meeting.__tablename__:
         body = Body.__table__.c
         stmt = stmt.from_select(
@@ -128,7 +123,7 @@ def _insert_once(
     session: Session, model: type[Meeting] | type[Signal], values: dict[str, Any]
 ) -> int | None:
     """Insert one entry unless its source message stored one before; the new id, or None."""
-    stmt = _insert_once_statement(_dialect(session), model.__tablename__, tuple(values))
+    stmt = _insert_once_statement(dialect_name(session), model.__tablename__, tuple(values))
     new_id = session.execute(stmt, values).scalar()
     return int(new_id) if new_id is not None else None
 

@@ -13,11 +13,10 @@ import functools
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from storage.db import dialect_name, upsert_insert
 from storage.models import Base, InboxUpdate
 
 MAX_ATTEMPTS = 3  # an update that failed this often is left aside (and logged), not retried
@@ -35,9 +34,8 @@ _MARK_HANDLED = (
 
 @functools.cache
 def _store_statement(dialect: str) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return (
-        insert(_TABLE)
+        upsert_insert(dialect)(_TABLE)
         .on_conflict_do_nothing(index_elements=[_INBOX.update_id])
         .returning(_INBOX.update_id)
     )
@@ -60,8 +58,7 @@ async def store_updates(session: AsyncSession, updates: list[dict[str, Any]]) ->
     values = [
         {"update_id": k, "payload": v, "attempts": 0, "received_at": now} for k, v in rows.items()
     ]
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    result = await session.execute(_store_statement(dialect), values)
+    result = await session.execute(_store_statement(dialect_name(session)), values)
     inserted = set(result.scalars().all())
     return [k for k in rows if k in inserted]
 

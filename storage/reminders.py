@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_name, upsert_insert
 from storage.models import (
     Body,
     Meeting,
@@ -39,10 +39,6 @@ Outbox = TypeVar("Outbox", ReminderOutbox, MeetingQuestion)
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
-
-
-def _dialect(session: AsyncSession) -> str:
-    return session.get_bind().dialect.name
 
 
 # --- chat settings ------------------------------------------------------------------------------
@@ -234,9 +230,8 @@ async def last_sweep(session: AsyncSession) -> dt.date | None:
 async def set_last_sweep(session: AsyncSession, day: dt.date) -> None:
     """Remember the newest day a sweep ran for (never moves back; safe between instances)."""
     value = day.isoformat()  # ISO dates order as text
-    dialect = postgresql if _dialect(session) == "postgresql" else sqlite
     await session.execute(
-        dialect.insert(Meta)
+        upsert_insert(dialect_name(session))(Meta)
         .values(key=LAST_SWEEP_KEY, value=value)
         .on_conflict_do_update(
             index_elements=[Meta.key], set_={"value": value}, where=Meta.value < value
@@ -264,9 +259,7 @@ async def recent_pairs(
 
 def _insert(session: AsyncSession, model: type[Any]) -> Any:
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
-    if _dialect(session) == "postgresql":
-        return postgresql.insert(model).on_conflict_do_nothing()
-    return sqlite.insert(model).on_conflict_do_nothing()
+    return upsert_insert(dialect_name(session))(model).on_conflict_do_nothing()
 
 
 async def record_reminders(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> int:
@@ -358,7 +351,7 @@ async def claim(
     token = f"{instance[:27]}:{uuid.uuid4().hex[:12]}"
     conditions = [model.chat_id == chat_id, *_claimable(model, now - lease)]
     pick = select(model.id).where(*conditions)
-    if _dialect(session) == "postgresql":
+    if dialect_name(session) == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     await session.execute(
         update(model)
