@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -216,17 +217,24 @@ async def _knowledge(
     return plans, bodies, actions
 
 
+async def _linked(
+    session: AsyncSession, entry: type[Meeting] | type[Signal], owner: Any, target: Any, when: Any
+) -> defaultdict[int, list[str]]:
+    """The ids each entry matching `when` links to: a meeting's attendees, a signal's themes."""
+    linked: defaultdict[int, list[str]] = defaultdict(list)
+    for entry_id, target_id in await session.execute(
+        select(owner, target).join(entry, entry.id == owner).where(when).order_by(owner, target)
+    ):
+        linked[entry_id].append(target_id)
+    return linked
+
+
 async def _meetings(session: AsyncSession, year: int) -> tuple[MeetingRow, ...]:
     first, last = _year_bounds(year)
     in_year = Meeting.date.between(first, last)
-    attendees: defaultdict[int, list[str]] = defaultdict(list)
-    for meeting_id, partner_id in await session.execute(
-        select(MeetingAttendee.meeting_id, MeetingAttendee.partner_id)
-        .join(Meeting, Meeting.id == MeetingAttendee.meeting_id)
-        .where(in_year)
-        .order_by(MeetingAttendee.meeting_id, MeetingAttendee.partner_id)
-    ):
-        attendees[meeting_id].append(partner_id)
+    attendees = await _linked(
+        session, Meeting, MeetingAttendee.meeting_id, MeetingAttendee.partner_id, in_year
+    )
     rows = await session.execute(
         select(
             Meeting.id,
@@ -256,14 +264,7 @@ async def _meetings(session: AsyncSession, year: int) -> tuple[MeetingRow, ...]:
 async def _signals(session: AsyncSession, year: int) -> tuple[SignalRow, ...]:
     first, last = _year_bounds(year)
     in_year = Signal.date.between(first, last)
-    themes: defaultdict[int, list[str]] = defaultdict(list)
-    for signal_id, theme_id in await session.execute(
-        select(SignalTheme.signal_id, SignalTheme.theme_id)
-        .join(Signal, Signal.id == SignalTheme.signal_id)
-        .where(in_year)
-        .order_by(SignalTheme.signal_id, SignalTheme.theme_id)
-    ):
-        themes[signal_id].append(theme_id)
+    themes = await _linked(session, Signal, SignalTheme.signal_id, SignalTheme.theme_id, in_year)
     rows = await session.execute(
         select(
             Signal.id,
