@@ -6,8 +6,10 @@ import re
 from calendar import monthrange
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from typing import Final
+
+from rapidfuzz.distance import OSA
 
 # dateparser is not used: in 1.5 it misses "vorige dinsdag" and "volgende dinsdag", its
 # search_dates finds only "dinsdag" inside "vorige dinsdag", it turns 31/02 into None without
@@ -35,6 +37,8 @@ class DateParse:
     matched: str
     rest: str
     error: str | None = None
+    spans: tuple[tuple[int, int], ...] = ()
+    """Where in the text the date expressions were (start, end), in order."""
 
 
 def format_date(day: date) -> str:
@@ -67,6 +71,7 @@ _RELATIVE_DAYS: Final[dict[str, int]] = {
     "vandaag": 0, "eergisteren": -2, "gisteren": -1, "gister": -1, "overmorgen": 2, "morgen": 1,
     **{f"van{part}": 0 for part in [*_DAY_PARTS.split("|"), "nacht"]},
     **{f"gister{part}": -1 for part in _DAY_PARTS.split("|")},
+    **{f"gisteren{part}": -1 for part in _DAY_PARTS.split("|")},
     **{f"morgen{part}": 1 for part in [*_DAY_PARTS.split("|"), "vroeg"] if part != "morgen"},
 }  # fmt: skip
 _PAST_WORDS: Final = frozenset({"vorige", "vorig", "afgelopen", "voorbije", "laatste"})
@@ -281,17 +286,126 @@ def parse_dutch_date(text: str, *, today: date) -> DateParse:
     an impossible date give `error` and no `date`. `rest` is the text with every date
     expression (and a leading "op"/"van") removed, for the caller to parse further.
     """
+    text = correct_date_typos(text)
     found = _find_all(text, today)
     if not found:
         return DateParse(date=None, matched="", rest=text.strip())
     rest = _without(text, found)
+    spans = tuple((item.start, item.end) for item in found)
     for item in found:
         if item.error is not None:
-            return DateParse(date=None, matched=item.matched, rest=rest, error=item.error)
+            return DateParse(
+                date=None, matched=item.matched, rest=rest, error=item.error, spans=spans
+            )
     days: list[date] = []
     for item in found:
         if item.day is not None and item.day not in days:
             days.append(item.day)
     if len(days) > 1:
-        return DateParse(date=None, matched=found[0].matched, rest=rest, error=_listing(days))
-    return DateParse(date=days[0], matched=found[0].matched, rest=rest)
+        return DateParse(
+            date=None, matched=found[0].matched, rest=rest, error=_listing(days), spans=spans
+        )
+    return DateParse(date=days[0], matched=found[0].matched, rest=rest, spans=spans)
+
+
+# --- typos of date words ---------------------------------------------------------------------
+
+# Words people mistype on a phone ("gistren", "donderadg"). Only long words are corrected: a
+# short word one letter off is usually another word ("morgen"/"zorgen", "zondag"/"zonder").
+_TYPO_MIN_LENGTH: Final = 7
+_TYPO_TARGETS: Final = tuple(
+    word
+    for word in (*_RELATIVE_DAYS, *DUTCH_WEEKDAYS, *DUTCH_MONTHS, "afgelopen", "volgende")
+    if len(word) >= _TYPO_MIN_LENGTH
+)
+# Real Dutch words one letter away from a date word: never "corrected".
+_REAL_WORDS: Final = frozenset(
+    {
+        "vandaar", "maandag", "maandags", "dinsdags", "woensdags", "donderdags", "vrijdags",
+        "zaterdags", "zondags", "maandelijks", "volgend", "volgens", "afgelopen", "januaris",
+        "augusti", "morgens", "avonden", "middagen", "ochtenden", "gisteren",
+    }
+)  # fmt: skip
+_TYPO_WORD = re.compile(r"(?<![^\W_])[^\W\d_]{6,}(?![^\W_])")
+_TARGET_SET: Final = frozenset(_TYPO_TARGETS)
+
+
+def _correction(word: str) -> str | None:
+    folded = word.casefold()
+    if folded in _TARGET_SET or folded in _REAL_WORDS or len(folded) < _TYPO_MIN_LENGTH - 1:
+        return None
+    best: str | None = None
+    for target in _TYPO_TARGETS:
+        if abs(len(target) - len(folded)) <= 1 and OSA.distance(folded, target) <= 1:
+            if best is not None and best != target:
+                return None  # two date words equally close: no guess
+            best = target
+    return best
+
+
+def correct_date_typos(text: str) -> str:
+    """The text with one-letter typos of long date words fixed ("gistren" -> "gisteren")."""
+    return _TYPO_WORD.sub(lambda m: _correction(m.group()) or m.group(), text)
+
+
+# --- time of day -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimeParse:
+    """The time of day a text names ("om 14u", "14u30", "14:00"), and where it was."""
+
+    time: time | None
+    spans: tuple[tuple[int, int], ...] = ()
+    error: str | None = None
+
+
+_TIME_FORMS = (
+    # 14u, 14u30, 14 uur, 14h, 14h30, 14.30u, 14:30u
+    r"(?P<h1>[0-9]{1,2})(?:[:.](?P<m1>[0-9]{2}))?\s?(?:uur|u|h)(?P<m2>[0-9]{2})?",
+    # 14:30 (a colon is never a date)
+    r"(?P<h2>[0-9]{1,2}):(?P<m3>[0-9]{2})",
+    # om 14.30, om 14
+    r"(?<=om\s)(?P<h3>[0-9]{1,2})(?:\.(?P<m4>[0-9]{2}))?",
+)
+_ONE_TIME = "|".join(f"(?:{form})" for form in _TIME_FORMS)
+_TIME_END = r"(?![^\W_]|[/.:][0-9])"
+_TIME = re.compile(
+    rf"{_START}(?:(?:om|vanaf|van|rond|tegen)\s+)?(?:{_ONE_TIME}){_TIME_END}"
+    # "14u-16u", "van 14u tot 16u30": the end is read and dropped; the start is what is kept
+    r"(?:\s*(?:-|–|tot)\s*[0-9]{1,2}(?:[:.][0-9]{2})?\s?(?:uur|u|h)?(?:[0-9]{2})?"
+    rf"{_TIME_END})?",
+    re.IGNORECASE,
+)
+
+
+def _first(m: re.Match[str], *groups: str) -> str | None:
+    return next((m.group(g) for g in groups if m.group(g) is not None), None)
+
+
+def parse_time_of_day(text: str) -> TimeParse:
+    """Find the time of day a line names; never raises. An hour past 23 is an error."""
+    spans: list[tuple[int, int]] = []
+    found: time | None = None
+    for m in _TIME.finditer(text):
+        hour = int(_first(m, "h1", "h2", "h3") or 0)
+        minute = int(_first(m, "m1", "m2", "m3", "m4") or 0)
+        spans.append((m.start(), m.end()))
+        if hour > 23 or minute > 59:
+            shown = f"{hour}u{minute:02d}" if minute else f"{hour}u"
+            return TimeParse(None, tuple(spans), f"{shown} is geen geldig uur.")
+        if found is None:
+            found = time(hour, minute)
+        elif found != time(hour, minute):
+            other = format_time(time(hour, minute))
+            return TimeParse(
+                None,
+                tuple(spans),
+                f"Twee verschillende uren gevonden: {format_time(found)} en {other}.",
+            )
+    return TimeParse(found, tuple(spans))
+
+
+def format_time(moment: time) -> str:
+    """14:00, as the bot shows a time of day."""
+    return f"{moment.hour:02d}:{moment.minute:02d}"

@@ -1,4 +1,13 @@
-"""One /vergadering line read into a meeting draft: which body, which date, which agenda topics."""
+"""One /vergadering line read into a meeting draft: which body, which date and time, which agenda.
+
+The order people type carries meaning: in "/vergadering BODY DATE AGENDA" the words before the
+date name the body and everything after it is agenda, so an agenda that names another body
+("actiegroep 12/11 stuurgroep langdurig zieken terugkoppeling") never changes the body. With the
+date first, the body is the first name-like run after it, before the agenda starts ("gisteren
+ROA over ..."). A body is chosen only when it is certain; otherwise the draft carries the
+candidates to ask about. A partner, theme or action named where the body should be is not a
+body: its bodies become the candidates.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +15,14 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from functools import lru_cache
 from typing import Final, Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.dutch_dates import parse_dutch_date
+from bot.dutch_dates import correct_date_typos, parse_dutch_date, parse_time_of_day
 
 MIN_SCORE: Final = 50.0
 """A window of words scoring this much for some body is taken as a reference to a body."""
@@ -32,6 +41,9 @@ PRECISION_SHARE: Final = 0.6
 """How a window scores for a body: this share precision, the rest coverage (see _score)."""
 LONGER_NAME_BONUS: Final = 8.0
 """Per extra word when choosing among overlapping windows: "actiegreop rose" beats "rose"."""
+REF_COVERAGE: Final = 0.7
+"""A partner's or theme's name alone picks a body only when it is most of that body's name
+("STAM" for "overleg met STAM"), not a qualifier in it ("VDAB" in the stuurgroep's name)."""
 
 MeetingStatus = Literal["held", "planned"]
 
@@ -43,6 +55,22 @@ class BodyName:
     id: str
     name: str
     aliases: tuple[str, ...] = ()
+    first_year: int | None = None
+    last_year: int | None = None  # the last year it met; None while it runs
+    organised: bool = False  # W13 organises it (trekker or facilitator): offered first
+
+    def active_in(self, year: int) -> bool:
+        return (self.first_year or year) <= year <= (self.last_year or year)
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedName:
+    """A partner, theme or action: not a body, but it points to the bodies it belongs to."""
+
+    kind: Literal["partner", "theme", "action"]
+    id: str
+    names: tuple[str, ...]
+    bodies: tuple[str, ...]
 
 
 @dataclass(slots=True)
@@ -62,6 +90,8 @@ class MeetingDraft:
     status: MeetingStatus
     problems: list[str]
     body_text: str = ""  # the words taken as the body's name, as typed
+    time: time | None = None  # the time of day, when the line gave one
+    time_error: str | None = None
 
 
 _COMMAND = re.compile(r"^\s*/vergadering(?:@\w+)?(?![^\W_])", re.IGNORECASE)
@@ -70,6 +100,12 @@ _WORD = re.compile(r"[^\W_]+")
 # name but never start or end one, and say nothing about which body is meant.
 _GLUE: Final = frozenset({"van", "de", "het", "op", "en", "met", "over", "rond", "vanuit", "der"})
 _GLUE_WEIGHT: Final = 0.1
+# Words that say "a meeting" rather than which one: they may be part of a name ("algemene
+# vergadering") but weigh as little as glue, and a run of only these names no body.
+_GENERIC: Final = frozenset(
+    {"vergadering", "vergaderingen", "overleg", "overleggen", "meeting", "bijeenkomst",
+     "samenkomst", "overlegmoment", "overlegorgaan"}
+)  # fmt: skip
 # Where the agenda starts. "overleg over arbeidszorg" and "Overleg rond AZ" are names, not agenda.
 _TOPIC_MARKER = re.compile(
     r"[,;:\n]|(?<!overleg\s)(?<![^\W_])(?:over|rond|agenda|betreffende)(?![^\W_])", re.IGNORECASE
@@ -185,12 +221,16 @@ def _tokens(text: str, index: _Index) -> list[_Token]:
             for body_id in index.owners[found]:
                 bodies[body_id] = max(bodies.get(body_id, 0.0), sim)
         glue = word in index.glue and not similar
-        weight = 1 / len(bodies) if bodies else 0.0
+        weight = (_GLUE_WEIGHT if word in _GENERIC else 1 / len(bodies)) if bodies else 0.0
         tokens.append(_Token(word, m.start(), m.end(), glue, similar, bodies, weight))
     return tokens
 
 
 def _score(window: Sequence[_Token], body_id: str, index: _Index) -> float:
+    return _score_parts(window, body_id, index)[0]
+
+
+def _score_parts(window: Sequence[_Token], body_id: str, index: _Index) -> tuple[float, float]:
     """0-100: how surely these typed words name this body.
 
     Precision: the share of the words' evidence that points to this body, each word weighted
@@ -200,7 +240,7 @@ def _score(window: Sequence[_Token], body_id: str, index: _Index) -> float:
     "ROSE-actiegroep"; "actiegroep rose" is precise for the actiegroep only.
     """
     named = [t for t in window if not t.glue]
-    total = sum(t.weight for t in named)
+    total = sum(t.weight for t in named) or 1.0
     precision = sum(t.weight * t.bodies.get(body_id, 0.0) for t in named) / total
     coverage = 0.0
     for alias in index.aliases[body_id]:
@@ -212,7 +252,7 @@ def _score(window: Sequence[_Token], body_id: str, index: _Index) -> float:
             )
             got += word_weight * best
         coverage = max(coverage, got / alias.total)
-    return 100 * (PRECISION_SHARE * precision + (1 - PRECISION_SHARE) * coverage)
+    return 100 * (PRECISION_SHARE * precision + (1 - PRECISION_SHARE) * coverage), coverage
 
 
 def _ranked(window: Sequence[_Token], index: _Index) -> list[tuple[str, float]]:
@@ -238,42 +278,56 @@ def _windows(tokens: list[_Token], text: str, longest: int) -> Iterator[tuple[in
 
 
 @dataclass(frozen=True, slots=True)
-class _BodyMatch:
+class _Run:
+    """The best window of one run of name-like words: where it is and what it names."""
+
     start: int  # character offsets of the name in the text
     end: int
     ranked: list[tuple[str, float]]
+    words: tuple[str, ...]  # its folded words, glue left out
+    coverage: float  # how much of the best body's name was typed (0..1)
 
 
-def _find_body(text: str, index: _Index, head_end: int) -> _BodyMatch | None:
-    tokens = _tokens(text, index)[:BODY_SEARCH_WORDS]
+def _runs(text: str, index: _Index, start: int = 0, end: int | None = None) -> list[_Run]:
+    """Every run of name-like words in text[start:end] that names some body, in order."""
+    stop = len(text) if end is None else end
+    tokens = [t for t in _tokens(text, index) if start <= t.start and t.end <= stop]
+    tokens = tokens[:BODY_SEARCH_WORDS]
+    runs: list[_Run] = []
     best: tuple[float, int, int, int, list[tuple[str, float]]] | None = None
-    fallback: tuple[int, int, list[tuple[str, float]]] | None = None
     run_end = -1
+
+    def close() -> None:
+        if best is None:
+            return
+        _, _, i, j, ranked = best
+        window = tokens[i : j + 1]
+        first, last = window[0].start, window[-1].end
+        if text[first:last].count("(") > text[first:last].count(")") and (
+            text[last : last + 1] == ")"
+        ):
+            last += 1  # "Regionaal Overleg Activering (ROA)" typed in full
+        words = tuple(t.word for t in window if not t.glue)
+        coverage = _score_parts(window, ranked[0][0], index)[1]
+        kept = [pair for pair in ranked if pair[1] >= MIN_SCORE][:MAX_CANDIDATES]
+        if not all(word in _GENERIC for word in words):
+            runs.append(_Run(first, last, kept, words, coverage))
+
     for i, j in _windows(tokens, text, index.longest):
-        in_head = tokens[j].end <= head_end
-        if best is not None and i > run_end:
-            break  # the first run of name-like words in the head that names a body wins
+        if i > run_end:
+            close()
+            best = None
+        run_end = max(run_end, j)
         ranked = _ranked(tokens[i : j + 1], index)
         top = ranked[0][1]
-        if in_head and top >= MIN_SCORE:
-            named = sum(not t.glue for t in tokens[i : j + 1])
-            key = (top + LONGER_NAME_BONUS * (named - 1), -i)
-            if best is None or key > best[:2]:
-                best = (*key, i, j, ranked)
-            run_end = max(run_end, j)
-        elif not in_head and top >= FULL_ALIAS_SCORE and fallback is None:
-            fallback = (i, j, ranked)
-    if best is not None:
-        _, _, i, j, ranked = best
-    elif fallback is not None:
-        i, j, ranked = fallback
-    else:
-        return None
-    kept = [pair for pair in ranked if pair[1] >= MIN_SCORE][:MAX_CANDIDATES]
-    start, end = tokens[i].start, tokens[j].end
-    if text[start:end].count("(") > text[start:end].count(")") and text[end : end + 1] == ")":
-        end += 1  # "Regionaal Overleg Activering (ROA)" typed in full
-    return _BodyMatch(start, end, kept)
+        if top < MIN_SCORE:
+            continue
+        named = sum(not t.glue for t in tokens[i : j + 1])
+        key = (top + LONGER_NAME_BONUS * (named - 1), -i)
+        if best is None or key > best[:2]:
+            best = (*key, i, j, ranked)
+    close()
+    return runs
 
 
 def _head_end(text: str) -> int:
@@ -282,9 +336,16 @@ def _head_end(text: str) -> int:
 
 
 def match_body(text: str, bodies: Sequence[BodyName]) -> list[tuple[str, float]]:
-    """Bodies the text names, best first with scores 0-100; empty when it names none."""
-    found = _find_body(unicodedata.normalize("NFC", text), _index(tuple(bodies)), len(text) + 1)
-    return found.ranked if found else []
+    """Bodies the text names, best first with scores 0-100; empty when it names none.
+
+    With several names in the text the first clear one counts, as when a body's name is typed
+    in answer to "which body?".
+    """
+    runs = _runs(unicodedata.normalize("NFC", text), _index(tuple(bodies)))
+    for run in runs:
+        if pick_body(run.ranked) is not None:
+            return run.ranked
+    return runs[0].ranked if runs else []
 
 
 def pick_body(candidates: Sequence[tuple[str, float]]) -> str | None:
@@ -302,9 +363,12 @@ def split_topics(text: str) -> list[str]:
     seen: set[str] = set()
     for piece in _TOPIC_SPLIT.split(text):
         topic = " ".join(piece.split())  # also folds control whitespace such as \x1f
-        while (stripped := _TOPIC_LEAD.sub("", topic, count=1).strip()) != topic:
-            topic = stripped
-        while (stripped := topic.strip(" .!?:-–—()[]\"'").strip()) != topic:
+        while True:
+            stripped = _TOPIC_LEAD.sub("", topic, count=1).strip()
+            stripped = stripped.strip(" .!?:-–—()[]\"'").strip()
+            stripped = _trim_filler(stripped)
+            if stripped == topic:
+                break
             topic = stripped
         key = _fold(topic)
         if not _WORD.search(topic) or key in _FILLER or key in seen:
@@ -329,37 +393,206 @@ def _names(ids: Sequence[str], names: dict[str, str]) -> str:
     return shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} of {shown[-1]}"
 
 
-def parse_meeting_line(text: str, *, today: date, bodies: Sequence[BodyName]) -> MeetingDraft:
-    """Read "/vergadering ROA 15/03/2026 capacity building, doelgroepanalyse"; never raises.
+_TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
+# Words left at the edge of an agenda piece once the body and date are taken out: "ROA gehad
+# over X", "capacity building met [ROA]". They are not agenda; words inside a piece stay.
+_LEADING_FILLER: Final = frozenset(
+    {"gehad", "gehouden", "vergaderd", "samengekomen", "samen", "gekomen", "we", "wij",
+     "hadden", "hebben", "had", "heeft", "er", "was", "is", "gepland", "plannen", "gaat",
+     "door", "komt", "vergadering", "vergaderingen", "overleg", "meeting", "bijeenkomst",
+     "met", "bij", "van"}
+)  # fmt: skip
+_TRAILING_FILLER: Final = frozenset(
+    {"met", "bij", "van", "de", "het", "op", "en", "over", "rond", "om", "gehad", "gehouden",
+     "vergaderd", "samengekomen", "gepland", "was", "is", "er", "met de", "van de", "bij de"}
+)  # fmt: skip
 
-    The date is taken out first, then the body: the first run of name-like words before the
-    agenda starts (a comma, ":" or "over"/"rond"), or a whole name anywhere. What is left are
-    the topics. A date after `today` makes the meeting planned.
+
+def _trim_filler(topic: str) -> str:
+    words = topic.split()
+    while words and _fold(words[0]) in _LEADING_FILLER and len(words) > 1:
+        words.pop(0)
+    while words and _fold(words[-1]) in _TRAILING_FILLER:
+        words.pop()
+    if len(words) == 1 and _fold(words[0]) in _LEADING_FILLER:
+        return ""
+    return " ".join(words)
+
+
+@dataclass(frozen=True, slots=True)
+class _RefIndex:
+    by_words: dict[tuple[str, ...], tuple[RelatedName, ...]]
+    longest: int
+
+
+@lru_cache(maxsize=8)
+def _ref_index(related: tuple[RelatedName, ...]) -> _RefIndex:
+    by_words: dict[tuple[str, ...], list[RelatedName]] = {}
+    for ref in related:
+        for name in ref.names:
+            words = tuple(_words(name))
+            if words and not (len(words) == 1 and words[0] in _GLUE):
+                by_words.setdefault(words, []).append(ref)
+    return _RefIndex(
+        by_words={k: tuple(v) for k, v in by_words.items()},
+        longest=max((len(k) for k in by_words), default=1),
+    )
+
+
+def _refs_in(text: str, refs: _RefIndex) -> list[RelatedName]:
+    """Partners, themes and actions named in the text (whole names, folded), in order."""
+    words = _words(text)[:BODY_SEARCH_WORDS]  # an action code "2.3.2" is the words 2 3 2
+    found: list[RelatedName] = []
+    for i in range(len(words)):
+        for n in range(min(refs.longest, len(words) - i), 0, -1):
+            for ref in refs.by_words.get(tuple(words[i : i + n]), ()):
+                if ref not in found:
+                    found.append(ref)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    body_id: str | None
+    candidates: list[tuple[str, float]]
+    run: _Run | None  # the run taken as the body's name (also when asking)
+
+
+def _organised_first(ids: Sequence[str], bodies: dict[str, BodyName]) -> list[str]:
+    unique = list(dict.fromkeys(i for i in ids if i in bodies))
+    return sorted(unique, key=lambda i: not bodies[i].organised)
+
+
+def _choose(
+    runs: list[_Run],
+    refs: list[RelatedName],
+    *,
+    year: int,
+    bodies: dict[str, BodyName],
+    ref_index: _RefIndex,
+) -> _Choice:
+    """The body the runs name, or the candidates to ask about. Certain or nothing."""
+
+    def active(ranked: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        return [(b, score) for b, score in ranked if bodies[b].active_in(year)]
+
+    certain: list[tuple[str, _Run]] = []
+    unsure: list[tuple[_Run, list[tuple[str, float]]]] = []
+    for run in runs:
+        as_ref = ref_index.by_words.get(run.words, ())
+        if as_ref and run.coverage < REF_COVERAGE:
+            # "VDAB" where a body is expected: a partner, offered as the bodies it is part of
+            pointed = [b for ref in as_ref for b in ref.bodies]
+            named = [b for b, _ in run.ranked]
+            ids = _organised_first([*named, *pointed], bodies)
+            unsure.append((run, [(b, 0.0) for b in ids]))
+            continue
+        live = active(run.ranked)
+        chosen = pick_body(live)
+        if chosen is not None and chosen == (run.ranked[0][0] if run.ranked else None):
+            certain.append((chosen, run))
+        else:
+            unsure.append((run, live or run.ranked))
+    distinct = list(dict.fromkeys(body for body, _ in certain))
+    if len(distinct) == 1:
+        body_id, run = certain[0]
+        return _Choice(body_id, active(run.ranked), run)
+    candidates: list[tuple[str, float]] = []
+    for _, named in certain:
+        candidates.extend(named.ranked[:1])
+    for _, ranked in unsure:
+        candidates.extend(ranked)
+    for ref in refs:
+        candidates.extend((b, 0.0) for b in _organised_first(ref.bodies, bodies))
+    taken = certain[0][1] if certain else (unsure[0][0] if unsure else None)
+    return _Choice(None, _offered(candidates, bodies, year), taken)
+
+
+def _offered(
+    candidates: list[tuple[str, float]], bodies: dict[str, BodyName], year: int
+) -> list[tuple[str, float]]:
+    """Candidates once each, best first; bodies that do not meet that year only when no
+    other is left (the question then says that it stopped)."""
+    seen: dict[str, float] = {}
+    for body_id, score in candidates:
+        if body_id in bodies and body_id not in seen:
+            seen[body_id] = score
+    live = [(b, s) for b, s in seen.items() if bodies[b].active_in(year)]
+    kept = live or list(seen.items())
+    kept.sort(key=lambda pair: -pair[1])
+    return kept[:MAX_CANDIDATES]
+
+
+def parse_meeting_line(
+    text: str,
+    *,
+    today: date,
+    bodies: Sequence[BodyName],
+    related: Sequence[RelatedName] = (),
+) -> MeetingDraft:
+    """Read "/vergadering ROA 15/03/2026 14u capacity building, doelgroepanalyse"; never raises.
+
+    The time of day and the date are found first. The body is named before the date; with the
+    date first, right after it, before the agenda starts (a comma, ":" or "over"/"rond");
+    failing both, by "met/bij/van" and a whole name anywhere. Everything else is the agenda.
+    A date after `today` makes the meeting planned.
     """
     index = _index(tuple(bodies))
+    known = {body.id: body for body in bodies}
+    ref_index = _ref_index(tuple(related))
     line = _COMMAND.sub("", unicodedata.normalize("NFC", text), count=1)
+    line = correct_date_typos(_TAG.sub(" ", line))
+    clock = parse_time_of_day(line)
+    blank = list(line)
+    for start, end in clock.spans:
+        blank[start:end] = " " * (end - start)
+    line = "".join(blank)
     when = parse_dutch_date(line, today=today)
-    rest = when.rest
-    found = _find_body(rest, index, _head_end(rest))
-    problems: list[str] = []
-    body_id: str | None = None
-    candidates: list[tuple[str, float]] = []
-    body_text = ""
-    if found is None:
-        problems.append(
-            "Welk overlegorgaan? Ik herkende er geen in je bericht; noem het, "
-            "bv. ROA of actiegroep ROSE."
-        )
+    for start, end in when.spans:
+        # a comma where the date was: what came before it and what follows are separate topics
+        blank[start:end] = "," + " " * (end - start - 1)
+    rest = "".join(blank)  # the line with the time and date blanked out, offsets kept
+    year = when.date.year if when.date else today.year
+
+    # Where the body is named: before the date, else at the start of what follows it.
+    if when.spans:
+        first, last = when.spans[0][0], when.spans[-1][1]
+        places = [(0, first), (last, last + _head_end(rest[last:]))]
     else:
-        candidates = found.ranked
-        body_id = pick_body(candidates)
-        body_text = rest[found.start : found.end]
-        before = rest[: found.start].strip(" ,;:")
-        after = rest[found.end :]
-        rest = after if _fold(before) in _FILLER | {""} else f"{before}, {after}"
-        if body_id is None:
-            close = [c for c, score in candidates if score >= candidates[0][1] - MARGIN]
-            problems.append(f"Welk overlegorgaan bedoel je: {_names(close[:3], index.names)}?")
+        places = [(0, _head_end(rest))]
+    choice = _Choice(None, [], None)
+    for start, end in places:
+        runs = _runs(rest, index, start, end)
+        if runs:
+            refs = _refs_in(rest[start:end], ref_index)
+            choice = _choose(runs, refs, year=year, bodies=known, ref_index=ref_index)
+            break
+    else:
+        choice = _fallback(rest, index, places, year=year, bodies=known, ref_index=ref_index)
+
+    problems: list[str] = []
+    body_text = ""
+    agenda = rest
+    if choice.run is not None:
+        run = choice.run
+        body_text = rest[run.start : run.end]
+        agenda = f"{rest[: run.start]} , {rest[run.end :]}"
+    if choice.body_id is None:
+        if choice.candidates:
+            close = [c for c, _ in choice.candidates][:3]
+            stopped = [known[c].name for c in close if not known[c].active_in(year)]
+            if stopped and len(choice.candidates) == 1:
+                problems.append(
+                    f"{stopped[0]} komt sinds {(known[close[0]].last_year or year) + 1} "
+                    "niet meer samen. Welk overlegorgaan bedoel je?"
+                )
+            else:
+                problems.append(f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?")
+        else:
+            problems.append(
+                "Welk overlegorgaan? Ik herkende er geen in je bericht; noem het, "
+                "bv. ROA of actiegroep ROSE."
+            )
     if when.error is not None:
         problems.append(when.error)
     elif when.date is None:
@@ -367,14 +600,48 @@ def parse_meeting_line(text: str, *, today: date, bodies: Sequence[BodyName]) ->
             "Wanneer was de vergadering? Ik vond geen datum; bv. gisteren, "
             "vorige dinsdag of 15/03/2026."
         )
+    if clock.error is not None:
+        problems.append(clock.error)
     planned = when.date is not None and when.date > today
     return MeetingDraft(
-        body_id=body_id,
-        body_candidates=candidates,
+        body_id=choice.body_id,
+        body_candidates=choice.candidates,
         date=when.date,
         date_error=when.error,
-        topics=split_topics(rest),
+        topics=split_topics(agenda),
         status="planned" if planned else "held",
         problems=problems,
         body_text=body_text,
+        time=clock.time,
+        time_error=clock.error,
     )
+
+
+_NAMED_BY = re.compile(r"(?<![^\W_])(?:met|bij|van)\s+(?:de\s+|het\s+)?$", re.IGNORECASE)
+
+
+def _fallback(
+    rest: str,
+    index: _Index,
+    places: list[tuple[int, int]],
+    *,
+    year: int,
+    bodies: dict[str, BodyName],
+    ref_index: _RefIndex,
+) -> _Choice:
+    """No name where the body belongs: "... met de regioraad" anywhere names it; another whole
+    name anywhere is only a candidate, and a partner, theme or action offers its bodies."""
+    runs = [run for run in _runs(rest, index) if run.ranked]
+    for run in runs:
+        if run.ranked[0][1] >= FULL_ALIAS_SCORE and _NAMED_BY.search(rest[: run.start]):
+            chosen = _choose([run], [], year=year, bodies=bodies, ref_index=ref_index)
+            if chosen.body_id is not None:
+                return chosen
+    whole = [run for run in runs if run.ranked[0][1] >= FULL_ALIAS_SCORE]
+    refs = [ref for start, end in places for ref in _refs_in(rest[start:end], ref_index)]
+    if not whole and not refs:
+        return _Choice(None, [], None)
+    candidates: list[tuple[str, float]] = [run.ranked[0] for run in whole]
+    for ref in refs:
+        candidates.extend((b, 0.0) for b in _organised_first(ref.bodies, bodies))
+    return _Choice(None, _offered(candidates, bodies, year), None)
