@@ -498,8 +498,8 @@ def _choose(
         body_id, run = certain[0]
         return _Choice(body_id, active(run.ranked), run)
     candidates: list[tuple[str, float]] = []
-    for _, named in certain:
-        candidates.extend(named.ranked[:1])
+    for _, certain_run in certain:
+        candidates.extend(certain_run.ranked[:1])
     for _, ranked in unsure:
         candidates.extend(ranked)
     for ref in refs:
