@@ -4,12 +4,16 @@ Your lines become a local admin's Telegram messages; the bot's replies are print
 text (HTML rendered to text) and inline keyboards as numbered choices: type the number to press
 the button. Works on the embedded SQLite with no configuration, and from a script:
 `regiebot chat < lines.txt` prints the replies and stops at the end of input.
+
+The lines go through the inbox like Telegram's updates, but under local (negative) update ids,
+so a chat on the database of `regiebot run` never moves its getUpdates offset.
 """
 
 from __future__ import annotations
 
 import asyncio
 import html
+import itertools
 import re
 import sys
 import time
@@ -45,7 +49,7 @@ class TerminalChat:
             rate_limiter=False,
         )
         self.runner = InboxRunner(self.app, regie)
-        self.update_id = int(time.time() * 1000) % 1_000_000_000
+        self.query_ids = itertools.count(1)
         self.choices: list[tuple[int, dict[str, Any], str]] = []
 
     async def start(self) -> None:
@@ -64,15 +68,11 @@ class TerminalChat:
         else:
             raw = self._message(line)
         before = len(self.api.outbox)
-        async with self.regie.store.sessions() as session:
-            await inbox.store_updates(session, [raw])
+        async with self.regie.store.writing() as session:
+            raw = await inbox.store_local_update(session, raw)
             await session.commit()
         await self.runner.handle(raw["update_id"], raw)
         self._print(self.api.outbox[before:])
-
-    def _next_update(self) -> int:
-        self.update_id += 1
-        return self.update_id
 
     def _message(self, text: str) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -85,13 +85,12 @@ class TerminalChat:
         if text.startswith("/"):
             length = len(text.split()[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
-        return {"update_id": self._next_update(), "message": message}
+        return {"message": message}  # the inbox gives it its local update_id
 
     def _callback(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         return {
-            "update_id": self._next_update(),
             "callback_query": {
-                "id": f"local-{self.update_id}",
+                "id": f"local-{next(self.query_ids)}",
                 "from": {"id": LOCAL_USER_ID, "is_bot": False, "first_name": "Lokaal"},
                 "message": message,
                 "chat_instance": "local",

@@ -319,6 +319,8 @@ class InboxUpdate(Base):
 
     The update is handled from here; `handled_at` is set when its effects are committed, so
     an update fetched just before a crash is handled after the restart instead of being lost.
+    Negative ids are the terminal chat's own updates, kept apart from Telegram's (see
+    storage/inbox.py).
     """
 
     __tablename__ = "inbox"
