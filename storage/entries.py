@@ -221,6 +221,11 @@ def _stored_from(
     )
 
 
+def stored_from_now(session: Session, kind: str, source: Source) -> int | None:
+    """The id of the meeting or signal this Telegram message stored, if it still exists."""
+    return _stored_from(session, Meeting if kind == "meeting" else Signal, source)
+
+
 def _clean_topics(topics: list[str]) -> list[str]:
     seen: list[str] = []
     for topic in topics:
@@ -249,6 +254,7 @@ def log_meeting_now(
     notes: str | None = None,
     attendees: list[str] | None = None,
     body_name: str | None = None,
+    start_time: str | None = None,
 ) -> Stored:
     """Store a meeting (or return the one this message stored before).
 
@@ -270,6 +276,7 @@ def log_meeting_now(
         "created_at": _now(),
         "source_chat_id": source.chat_id,
         "source_message_id": source.message_id,
+        "start_time": start_time,
     }
     new_id = _insert_once(session, Meeting, values)
     if new_id is None:
@@ -300,7 +307,7 @@ def log_meeting_now(
     return Stored("meeting", new_id, record, created=True)
 
 
-MEETING_FIELDS = ("body_id", "date", "status", "topics", "notes", "attendees")
+MEETING_FIELDS = ("body_id", "date", "status", "topics", "notes", "attendees", "start_time")
 
 
 async def update_meeting(

@@ -251,6 +251,7 @@ class Meeting(Base):
     updated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     source_chat_id: Mapped[int | None] = mapped_column(BigInteger)
     source_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    start_time: Mapped[str | None] = mapped_column(String(5))  # "14:30", when one was given
 
     body: Mapped[Body] = relationship()
     attendees: Mapped[list[Partner]] = relationship(
@@ -436,3 +437,24 @@ class MeetingQuestion(Base):
     answer: Mapped[str | None] = mapped_column(String(20))  # "held" or "cancelled"
     answered_by: Mapped[int | None] = mapped_column(BigInteger)
     answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Proposal(Base):
+    """What a plain message would store, shown with [Opslaan]; stored only on the tap.
+
+    One per Telegram message (unique chat and message), so a message delivered twice proposes
+    once, and the entry it becomes carries the same source message, so two taps store once.
+    """
+
+    __tablename__ = "proposals"
+    __table_args__ = (UniqueConstraint("chat_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int | None] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(10))  # meeting | signal
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)  # the message as typed, for "Nee, zoeken"
+    status: Mapped[str] = mapped_column(String(10), default="open")  # open | saved | declined
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from sqlalchemy import func, select, text
@@ -61,6 +62,7 @@ def meeting_dict(m: Meeting) -> dict[str, Any]:
         "body": m.body_id,
         "date": _date(m.date),
         "status": m.status,
+        "time": m.start_time,
         "topics": list(m.topics or []),
         "notes": m.notes,
         "attendees": [p.id for p in m.attendees],
@@ -315,6 +317,14 @@ class _Reader:
             raise self.fail(fld, "must be an ISO timestamp") from None
         return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
 
+    def time_of_day(self, fld: str) -> str | None:
+        value = self.rec.get(fld)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+            raise self.fail(fld, "must be a time of day HH:MM")
+        return value
+
     def strs(self, fld: str) -> list[str]:
         value = self.rec.get(fld) or []
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -415,6 +425,7 @@ def _user_record(
             body_id=r.rec["body"],
             date=r.date("date"),
             status=r.choice("status", MEETING_STATUSES),
+            start_time=r.time_of_day("time"),
             topics=r.strs("topics"),
             notes=r.text("notes", optional=True),
             logged_by=r.integer("logged_by", optional=True),
@@ -491,6 +502,7 @@ CSV_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("status", "text"), ("topics", "lines"), ("notes", "text"), ("attendees", "ids"),
         ("logged_by", "int"), ("created_at", "text"), ("updated_at", "text"),
         ("source_chat_id", "int"), ("source_message_id", "int"),
+        ("time", "text"),  # added later: at the end, so earlier columns keep their places
     ),
     "signals": (
         ("id", "int"), ("title", "text"), ("date", "text"), ("text", "text"),
