@@ -32,7 +32,7 @@ MARGIN: Final = 15.0
 """... and this much more than the runner-up to be chosen without asking."""
 FULL_ALIAS_SCORE: Final = 95.0
 """After the first topic marker only a (nearly) whole name counts: topics mention bodies' words."""
-MAX_CANDIDATES: Final = 5
+MAX_CANDIDATES: Final = 6
 MIN_FUZZY_LENGTH: Final = 5
 """Shorter words (ROA, LDE, AZ, ROSE) must match exactly: one letter off is another acronym."""
 BODY_SEARCH_WORDS: Final = 60
@@ -41,9 +41,10 @@ PRECISION_SHARE: Final = 0.6
 """How a window scores for a body: this share precision, the rest coverage (see _score)."""
 LONGER_NAME_BONUS: Final = 8.0
 """Per extra word when choosing among overlapping windows: "actiegreop rose" beats "rose"."""
-REF_COVERAGE: Final = 0.7
-"""A partner's or theme's name alone picks a body only when it is most of that body's name
-("STAM" for "overleg met STAM"), not a qualifier in it ("VDAB" in the stuurgroep's name)."""
+REF_COVERAGE: Final = 1.0
+"""A partner's or theme's name alone picks a body only when it is that body's whole name or
+alias ("vervoersregio"); when it is a part of it ("STAM" in "overleg met STAM", "VDAB" in the
+stuurgroep's name) the bot asks, with the bodies it belongs to as choices."""
 
 MeetingStatus = Literal["held", "planned"]
 
@@ -57,7 +58,8 @@ class BodyName:
     aliases: tuple[str, ...] = ()
     first_year: int | None = None
     last_year: int | None = None  # the last year it met; None while it runs
-    organised: bool = False  # W13 organises it (trekker or facilitator): offered first
+    organised: bool = False  # W13 organises it (trekker or facilitator)
+    kin: tuple[str, ...] = ()  # bodies that carry on its work, offered once it has stopped
 
     def active_in(self, year: int) -> bool:
         return (self.first_year or year) <= year <= (self.last_year or year)
@@ -110,9 +112,13 @@ _GENERIC: Final = frozenset(
 _TOPIC_MARKER = re.compile(
     r"[,;:\n]|(?<!overleg\s)(?<![^\W_])(?:over|rond|agenda|betreffende)(?![^\W_])", re.IGNORECASE
 )
-_TOPIC_SPLIT = re.compile(r"[,;\n]+|\s+(?:en|&|\+)\s+", re.IGNORECASE)
+# Agenda topics are split on punctuation only: " en " joins words of one topic as often as it
+# joins two ("ziek en niet ziek", "overleg met UNIZO en VOKA"), and no typed word may be lost.
+_TOPIC_SPLIT = re.compile(r"[,;\n]+")
+_NAME_SPLIT = re.compile(r"[,;\n]+|\s+(?:en|&|\+)\s+", re.IGNORECASE)
 _TOPIC_LEAD = re.compile(
-    r"^(?:(?:met\s+)?als\s+agenda|agenda|over|rond|betreffende|i\.?v\.?m\.?|[:\-–—.])\s*",
+    r"^(?:(?:(?:met\s+)?als\s+agenda|agenda|over|rond|betreffende)(?![^\W_])"
+    r"|i\.?v\.?m\.?|[:\-–—.])\s*",
     re.IGNORECASE,
 )
 _FILLER: Final = frozenset(
@@ -158,6 +164,11 @@ def _spellings(body: BodyName) -> Iterator[str]:
     if inner:
         yield inner.group(1)
         yield body.name.replace(inner.group(0), " ")
+    # "ldefabriek", "roseactiegroep": two-word names typed as one word
+    for spelling in (body.name, *body.aliases):
+        words = _words(spelling)
+        if len(words) == 2:
+            yield "".join(words)
 
 
 @lru_cache(maxsize=8)
@@ -381,7 +392,7 @@ def split_topics(text: str) -> list[str]:
 def split_names(text: str) -> list[str]:
     """Names in a list such as "VDAB, STAM en Leiedal" (commas, semicolons, " en ")."""
     names: list[str] = []
-    for piece in _TOPIC_SPLIT.split(text):
+    for piece in _NAME_SPLIT.split(text):
         name = " ".join(piece.split()).strip(" .!?:()[]\"'")
         if _WORD.search(name) and name.casefold() not in {n.casefold() for n in names}:
             names.append(name)
@@ -398,9 +409,8 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]{0,200}>")
 # over X", "capacity building met [ROA]". They are not agenda; words inside a piece stay.
 _LEADING_FILLER: Final = frozenset(
     {"gehad", "gehouden", "vergaderd", "samengekomen", "samen", "gekomen", "we", "wij",
-     "hadden", "hebben", "had", "heeft", "er", "was", "is", "gepland", "plannen", "gaat",
-     "door", "komt", "vergadering", "vergaderingen", "overleg", "meeting", "bijeenkomst",
-     "met", "bij", "van"}
+     "hadden", "hebben", "had", "heeft", "er", "was", "is", "gepland", "gaat", "door", "komt",
+     "en"}
 )  # fmt: skip
 _TRAILING_FILLER: Final = frozenset(
     {"met", "bij", "van", "de", "het", "op", "en", "over", "rond", "om", "gehad", "gehouden",
@@ -456,11 +466,11 @@ class _Choice:
     body_id: str | None
     candidates: list[tuple[str, float]]
     run: _Run | None  # the run taken as the body's name (also when asking)
+    inactive: str | None = None  # the body named, when it did not meet in that year
 
 
-def _organised_first(ids: Sequence[str], bodies: dict[str, BodyName]) -> list[str]:
-    unique = list(dict.fromkeys(i for i in ids if i in bodies))
-    return sorted(unique, key=lambda i: not bodies[i].organised)
+def _known(ids: Sequence[str], bodies: dict[str, BodyName]) -> list[str]:
+    return list(dict.fromkeys(i for i in ids if i in bodies))
 
 
 def _choose(
@@ -484,7 +494,7 @@ def _choose(
             # "VDAB" where a body is expected: a partner, offered as the bodies it is part of
             pointed = [b for ref in as_ref for b in ref.bodies]
             named = [b for b, _ in run.ranked]
-            ids = _organised_first([*named, *pointed], bodies)
+            ids = _known([*named, *pointed], bodies)
             unsure.append((run, [(b, 0.0) for b in ids]))
             continue
         live = active(run.ranked)
@@ -503,24 +513,26 @@ def _choose(
     for _, ranked in unsure:
         candidates.extend(ranked)
     for ref in refs:
-        candidates.extend((b, 0.0) for b in _organised_first(ref.bodies, bodies))
+        candidates.extend((b, 0.0) for b in _known(ref.bodies, bodies))
     taken = certain[0][1] if certain else (unsure[0][0] if unsure else None)
-    return _Choice(None, _offered(candidates, bodies, year), taken)
+    top = taken.ranked[0][0] if taken is not None and taken.ranked else None
+    inactive = top if top is not None and not bodies[top].active_in(year) else None
+    return _Choice(None, _offered(candidates, bodies, year), taken, inactive)
 
 
 def _offered(
     candidates: list[tuple[str, float]], bodies: dict[str, BodyName], year: int
 ) -> list[tuple[str, float]]:
-    """Candidates once each, best first; bodies that do not meet that year only when no
-    other is left (the question then says that it stopped)."""
+    """Candidates once each, best first. A body that did not meet that year is never offered:
+    the bodies that carry on its work are, in its place."""
     seen: dict[str, float] = {}
-    for body_id, score in candidates:
-        if body_id in bodies and body_id not in seen:
-            seen[body_id] = score
-    live = [(b, s) for b, s in seen.items() if bodies[b].active_in(year)]
-    kept = live or list(seen.items())
-    kept.sort(key=lambda pair: -pair[1])
-    return kept[:MAX_CANDIDATES]
+    for body_id, score in sorted(candidates, key=lambda pair: -pair[1]):
+        if body_id not in bodies:
+            continue
+        for offered in (body_id,) if bodies[body_id].active_in(year) else bodies[body_id].kin:
+            if offered in bodies and bodies[offered].active_in(year) and offered not in seen:
+                seen[offered] = score
+    return list(seen.items())[:MAX_CANDIDATES]
 
 
 def parse_meeting_line(
@@ -557,7 +569,8 @@ def parse_meeting_line(
     # Where the body is named: before the date, else at the start of what follows it.
     if when.spans:
         first, last = when.spans[0][0], when.spans[-1][1]
-        places = [(0, first), (last, last + _head_end(rest[last:]))]
+        after = last + len(rest[last:]) - len(rest[last:].lstrip(" ,;:-–—."))
+        places = [(0, first), (after, after + _head_end(rest[after:]))]
     else:
         places = [(0, _head_end(rest))]
     choice = _Choice(None, [], None)
@@ -578,16 +591,16 @@ def parse_meeting_line(
         body_text = rest[run.start : run.end]
         agenda = f"{rest[: run.start]} , {rest[run.end :]}"
     if choice.body_id is None:
-        if choice.candidates:
-            close = [c for c, _ in choice.candidates][:3]
-            stopped = [known[c].name for c in close if not known[c].active_in(year)]
-            if stopped and len(choice.candidates) == 1:
-                problems.append(
-                    f"{stopped[0]} komt sinds {(known[close[0]].last_year or year) + 1} "
-                    "niet meer samen. Welk overlegorgaan bedoel je?"
-                )
-            else:
-                problems.append(f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?")
+        close = [c for c, _ in choice.candidates][:3]
+        which = (
+            f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?"
+            if close
+            else "Welk overlegorgaan bedoel je?"
+        )
+        if choice.inactive is not None:
+            problems.append(f"{_inactive_text(known[choice.inactive], year)} {which}")
+        elif close:
+            problems.append(which)
         else:
             problems.append(
                 "Welk overlegorgaan? Ik herkende er geen in je bericht; noem het, "
@@ -617,6 +630,12 @@ def parse_meeting_line(
     )
 
 
+def _inactive_text(body: BodyName, year: int) -> str:
+    if body.first_year is not None and year < body.first_year:
+        return f"{body.name} bestaat pas sinds {body.first_year}."
+    return f"{body.name} kwam voor het laatst samen in {body.last_year}."
+
+
 _NAMED_BY = re.compile(r"(?<![^\W_])(?:met|bij|van)\s+(?:de\s+|het\s+)?$", re.IGNORECASE)
 
 
@@ -643,5 +662,5 @@ def _fallback(
         return _Choice(None, [], None)
     candidates: list[tuple[str, float]] = [run.ranked[0] for run in whole]
     for ref in refs:
-        candidates.extend((b, 0.0) for b in _organised_first(ref.bodies, bodies))
+        candidates.extend((b, 0.0) for b in _known(ref.bodies, bodies))
     return _Choice(None, _offered(candidates, bodies, year), None)
