@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
+import json
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,11 +19,15 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bot.app import INBOX_KEEP
+from bot.app import INBOX_KEEP, LOCAL_USER_ID, LocalBotApi
+from bot.chat import TerminalChat
+from bot.config import Settings
+from bot.core import Regie
 from storage import inbox
 from storage.db import _alembic_config, make_engine
-from storage.models import InboxUpdate
+from storage.models import InboxUpdate, Meeting, Signal
 from storage.store import Store
+from tests.conftest import DATA_DIR
 from tests.fakes import FakeBotApi, FakeBotApiServer
 from tests.test_cli import regiebot
 from tests.test_e2e import TOKEN, start_bot, texts, wait_for
@@ -318,3 +324,73 @@ async def test_downgrading_below_0004_forgets_the_local_updates(database_url: st
     finally:
         await engine.dispose()
     assert sorted(left) == [5, 6, 7]
+
+
+# ----- the local chat's message ids: one chat across every run on a database ------------------
+
+
+def test_a_meeting_logged_in_a_second_terminal_chat_is_stored_and_not_taken_for_the_first(
+    cli_env: dict[str, str],
+) -> None:
+    first = regiebot(cli_env, "chat", stdin="/vergadering ROA gisteren over a\n")
+    assert first.returncode == 0, first.stderr
+    assert "Vergadering opgeslagen" in first.stdout
+    second = regiebot(cli_env, "chat", stdin="/vergadering ROA 10/11/2026 over b\n")
+    assert second.returncode == 0, second.stderr
+    assert "Vergadering opgeslagen" in second.stdout
+    assert "was al opgeslagen" not in second.stdout
+
+    export = json.loads(regiebot(cli_env, "export", "--json").stdout)
+    topics = sorted(m["topics"] for m in export["meetings"])
+    assert topics == [["a"], ["b"]]
+    assert "2026-11-10" in {m["date"] for m in export["meetings"]}
+
+
+async def _open_chat(database_url: str, out: io.StringIO) -> TerminalChat:
+    settings = Settings(
+        database_url=database_url, admins=[LOCAL_USER_ID], kb_dir=DATA_DIR, telegram_base_url=None
+    )
+    chat = TerminalChat(await Regie.open(settings), out)
+    await chat.start()
+    return chat
+
+
+async def test_two_terminal_chats_open_at_once_on_one_database_each_store_their_own_entries(
+    database_url: str,
+) -> None:
+    await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
+    out_a, out_b = io.StringIO(), io.StringIO()
+    chat_a = await _open_chat(database_url, out_a)
+    chat_b = await _open_chat(database_url, out_b)
+    try:
+        # Both started before either wrote: neither can learn the other's ids from the database.
+        await chat_a.send("/vergadering ROA gisteren over a")
+        await chat_b.send("/vergadering Regioraad 10/11/2026 over b")
+        await chat_b.send("/signaal te weinig stageplaatsen in de zorg")
+        await chat_a.send("/signaal instroom doelgroepmedewerkers ligt lager")
+    finally:
+        for chat in (chat_a, chat_b):
+            await chat.stop()
+            await chat.regie.close()
+    for out in (out_a, out_b):
+        assert out.getvalue().count("opgeslagen:") == 2, out.getvalue()
+        assert "was al opgeslagen" not in out.getvalue()
+
+    store = await Store.open(database_url, migrate=False, seed_kb=False)
+    try:
+        async with store.sessions() as session:
+            meetings = (await session.execute(select(Meeting.topics))).scalars().all()
+            signals = (await session.execute(select(Signal.id))).scalars().all()
+    finally:
+        await store.close()
+    assert sorted(meetings) == [["a"], ["b"]]
+    assert len(signals) == 2
+
+
+def test_local_message_ids_keep_rising_when_the_clock_stands_still_or_steps_back() -> None:
+    readings = iter(
+        [1_790_000_000_000_000_000, 1_790_000_000_000_000_000, 1_789_999_000_000_000_000]
+    )
+    api = LocalBotApi(clock_ns=lambda: next(readings))
+    ids = [api.new_message_id() for _ in range(3)]
+    assert ids == [1_790_000_000_000_000, 1_790_000_000_000_001, 1_790_000_000_000_002]

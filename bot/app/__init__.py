@@ -339,7 +339,16 @@ class LocalBotApi(BaseRequest):
 
     outbox: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
-    next_message_id: int = 1
+    # Meetings, signals and proposals are stored once per (chat, message id), as Telegram never
+    # repeats an id in a chat. The local chat is one chat for every run on a database, also two
+    # runs at once, so a per-run count from 1 would hand a new meeting the id of an old one.
+    # The largest id already stored would not keep two simultaneous runs apart, and a counter
+    # in the database needs a table; microseconds since the epoch do both: a run mints a few
+    # ids a second, so two runs minting the same microsecond does not happen in practice, and
+    # within a run each id is above the last even if the clock stands still or steps back.
+    # They fit a BigInteger and JSON's exact integers, far above the small ids of older runs.
+    clock_ns: Callable[[], int] = time.time_ns
+    last_message_id: int = 0
 
     async def initialize(self) -> None:
         return None
@@ -367,8 +376,9 @@ class LocalBotApi(BaseRequest):
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     def new_message_id(self) -> int:
-        self.next_message_id += 1
-        return self.next_message_id
+        """An id for a message in the local chat that no run on this database used before."""
+        self.last_message_id = max(self.last_message_id + 1, self.clock_ns() // 1000)
+        return self.last_message_id
 
     def _answer(self, method: str, params: dict[str, Any]) -> Any:
         if method == "getMe":
