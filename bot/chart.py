@@ -11,6 +11,8 @@ import io
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from bot.shorten import shorten
+
 NAME_WIDTH = 26  # characters of a body's name shown beside its bar
 HELD_OK = "#2e7d32"
 HELD_BEHIND = "#e65100"
@@ -28,7 +30,7 @@ class ChartRow(NamedTuple):
 
 
 def _label(name: str) -> str:
-    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…"
+    return shorten(name, NAME_WIDTH)
 
 
 def render_chart(rows: Sequence[ChartRow], title: str) -> bytes:

@@ -12,11 +12,15 @@ so a chat on the database of `regiebot run` never moves its getUpdates offset.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import itertools
+import logging
 import re
 import sys
 import time
+import warnings
+from collections.abc import Iterator
 from typing import Any, TextIO
 
 from bot.app import LOCAL_CHAT_ID, LOCAL_USER_ID, LocalBotApi, build_application
@@ -24,6 +28,8 @@ from bot.app.polling import InboxRunner
 from bot.config import Settings
 from bot.core import Regie
 from storage import inbox
+
+logger = logging.getLogger(__name__)
 
 LOCAL_TOKEN = "1000000:LOCAL-terminal-chat-token"
 _TAG = re.compile(r"<[^>]+>")
@@ -53,9 +59,13 @@ class TerminalChat:
         self.choices: list[tuple[int, dict[str, Any], str]] = []
 
     async def start(self) -> None:
+        """Initialize and start the Application: its JobQueue runs the conversation timeouts."""
         await self.app.initialize()
+        await self.app.start()
 
     async def stop(self) -> None:
+        if self.app.running:
+            await self.app.stop()
         await self.app.shutdown()
 
     async def send(self, line: str) -> None:
@@ -117,10 +127,37 @@ class TerminalChat:
         self.out.flush()
 
 
+@contextlib.contextmanager
+def warnings_to_log() -> Iterator[None]:
+    """Python warnings (a library's PTBUserWarning, ...) go to the debug log, shown with -v.
+
+    The terminal is the conversation: a warning printed there reads as if the bot said it.
+    """
+
+    def log_warning(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
+        logger.debug("%s: %s (%s:%d)", category.__name__, message, filename, lineno)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = log_warning
+        yield
+
+
 async def run_chat(
     settings: Settings, *, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> None:
     """The REPL: a local admin talks to the real bot until end of input (or /stop)."""
+    with warnings_to_log():
+        await _run_chat(settings, stdin=stdin, stdout=stdout)
+
+
+async def _run_chat(settings: Settings, *, stdin: TextIO, stdout: TextIO) -> None:
     local = settings.model_copy(update={"admins": [*settings.admins, LOCAL_USER_ID]})
     regie = await Regie.open(local)
     chat = TerminalChat(regie, stdout)

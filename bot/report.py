@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.cadence import BodyCadence, CadenceStep, standing, step_in_force
 from bot.chart import ChartRow, render_chart
 from bot.dutch_words import counted, number_word, times
+from bot.shorten import shorten
 from storage.report_queries import (
     ActionRow,
     BodyRow,
@@ -87,7 +88,7 @@ class ReportError(Exception):
 def clean(text: str | None, limit: int = MAX_TEXT) -> str:
     """One line of plain text: no control characters, whitespace collapsed, at most limit."""
     flat = " ".join(_XML_INVALID.sub(" ", text or "").split())
-    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+    return shorten(flat, limit)
 
 
 def nl_date(day: dt.date) -> str:

@@ -9,10 +9,12 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.core import Regie
-from bot.search import SearchAnswer
+from bot.search import Hit, SearchAnswer
+from bot.shorten import shorten
 from handlers.common import args_text, regie, reply
 from handlers.format import (
     GROUP_TITLES,
+    NAME_LABEL,
     SIGNAL_STATUS_NL,
     STATUS_NL,
     button,
@@ -24,6 +26,8 @@ from handlers.format import (
 )
 
 PER_GROUP = 3
+MAX_SNIPPET = 200  # the search's snippets are ~160 characters: a cap, not a cut
+SNIPPETS_PER_HEADING = 2  # a document heading with several matching paragraphs: shown once
 MAX_DETAIL_BUTTONS = 8
 KIND_CODES = {
     "actions": "a",
@@ -84,30 +88,35 @@ def search_page(
     if answer.empty:
         tips = ", ".join(e(s) for s in answer.suggestions[:5]) or "mobiliteit, taal, jongeren"
         text = (
-            f"Niets gevonden voor <i>{e(answer.query[:200])}</i> - probeer bijvoorbeeld: {tips}."
+            f"Niets gevonden voor <i>{e(shorten(answer.query, 200))}</i> - "
+            f"probeer bijvoorbeeld: {tips}."
         )
         return text, None
     start, stop = page * PER_GROUP, (page + 1) * PER_GROUP
     lines = [
-        f"🔎 <b>{e(answer.query[:200])}</b>" + (f" <i>(pagina {page + 1})</i>" if page else "")
+        f"🔎 <b>{e(shorten(answer.query, 200))}</b>"
+        + (f" <i>(pagina {page + 1})</i>" if page else "")
     ]
     details: list[InlineKeyboardButton] = []
     more = False
     for kind in answer.order:
-        hits = answer.hits(kind)
-        more = more or len(hits) > stop
-        shown = hits[start:stop]
+        entries = _entries(kind, answer.hits(kind))
+        more = more or len(entries) > stop
+        shown = entries[start:stop]
         if not shown:
             continue
         lines.append(f"\n<b>{GROUP_TITLES.get(kind, kind)}</b>")
-        for hit in shown:
+        for entry in shown:
+            hit = entry[0]
             lines.append(f"• {hit_label(kind, hit.id, hit.title, hit.extra)}")
-            if hit.snippet:
-                lines.append(f"  <i>{e(hit.snippet[:160])}</i>")
+            for paragraph in entry[:SNIPPETS_PER_HEADING]:
+                if paragraph.snippet:
+                    lines.append(f"  <i>{e(shorten(paragraph.snippet, MAX_SNIPPET))}</i>")
             code = KIND_CODES.get(kind)
             data = f"d:{code}:{hit.id}"
             if code and len(details) < MAX_DETAIL_BUTTONS and len(data.encode()) <= 64:
-                details.append(button(f"{KIND_ICONS[code]} {_short(kind, hit)}", data))
+                label = f"{KIND_ICONS[code]} {_short(kind, hit)}"
+                details.append(button(label, data, limit=NAME_LABEL))
     if len(lines) == 1:
         lines.append("\nGeen verdere resultaten.")
     rows = [details[i : i + 2] for i in range(0, len(details), 2)]
@@ -120,10 +129,22 @@ def search_page(
     return fit("\n".join(lines)), keyboard(rows)
 
 
-def _short(kind: str, hit: Any) -> str:
+def _entries(kind: str, hits: list[Hit]) -> list[list[Hit]]:
+    """The hits as listed: a document's paragraphs under one heading are one entry."""
+    if kind != "documents":
+        return [[hit] for hit in hits]
+    entries: dict[tuple[str, str], list[Hit]] = {}
+    for hit in hits:
+        entries.setdefault((str(hit.extra.get("source")), hit.title), []).append(hit)
+    return list(entries.values())
+
+
+def _short(kind: str, hit: Hit) -> str:
     if kind == "actions":
-        return f"{str(hit.id).partition('/')[2]} {hit.title}"[:40]
-    return str(hit.title)[:40]
+        return f"{str(hit.id).partition('/')[2]} {hit.title}"
+    if kind == "meetings" and hit.extra.get("date"):  # one body's meetings differ by date
+        return f"{iso_to_nl(hit.extra['date'])} {hit.title}"
+    return str(hit.title)
 
 
 async def search_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -165,10 +186,10 @@ async def details(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         hits = core.ask(wanted).hits(kind)
         record = core.record(kind, str(hits[0].id)) if hits else None
     if record is None:
-        await reply(update, f"Niets gevonden voor <i>{e(wanted[:100])}</i>.")
+        await reply(update, f"Niets gevonden voor <i>{e(shorten(wanted, 100))}</i>.")
         return
     text = await details_text(core, kind, str(record["id"]))
-    await reply(update, text or f"Niets gevonden voor <i>{e(wanted[:100])}</i>.")
+    await reply(update, text or f"Niets gevonden voor <i>{e(shorten(wanted, 100))}</i>.")
 
 
 async def details_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -236,7 +257,7 @@ async def details_text(core: Regie, kind: str, record_id: str) -> str | None:
         if rec.get("timing"):
             lines.append(f"Timing: {e(rec['timing'])}")
         lines.append("")
-        lines.append(e(str(rec.get("description") or "")[:2500]))
+        lines.append(e(shorten(str(rec.get("description") or ""), 2500)))
     elif kind == "bodies":
         lines.append(f"<b>{e(rec['name'])}</b>")
         if rec.get("aliases"):
@@ -250,7 +271,8 @@ async def details_text(core: Regie, kind: str, record_id: str) -> str | None:
         acts = [a for a in core.snapshot.get("actions", []) if rec["id"] in a.get("bodies", [])]
         if acts:
             lines.append(
-                "Acties: " + ", ".join(f"{e(a['code'])} {e(a['title'][:60])}" for a in acts[:8])
+                "Acties: "
+                + ", ".join(f"{e(a['code'])} {e(shorten(a['title'], 60))}" for a in acts[:8])
             )
         meetings = await core.recent_meetings(rec["id"])
         if meetings:
@@ -265,7 +287,7 @@ async def details_text(core: Regie, kind: str, record_id: str) -> str | None:
                     f"• {e(iso_to_nl(m['date']))}{status}: {e('; '.join(m['topics']) or '-')}"
                 )
         lines.append("")
-        lines.append(e(str(rec.get("description") or "")[:2000]))
+        lines.append(e(shorten(str(rec.get("description") or ""), 2000)))
     elif kind == "partners":
         lines.append(f"<b>{e(rec['name'])}</b> <i>({e(rec.get('kind'))})</i>")
         if rec.get("aliases"):
@@ -277,7 +299,8 @@ async def details_text(core: Regie, kind: str, record_id: str) -> str | None:
         if acts:
             lines.append("Acties:")
             for a in acts[:12]:
-                lines.append(f"• {e(a['code'])} {e(a['title'][:90])} <i>({e(a['plan'])})</i>")
+                title = shorten(a["title"], 90)
+                lines.append(f"• {e(a['code'])} {e(title)} <i>({e(a['plan'])})</i>")
         bodies = [b for b in core.snapshot.get("bodies", []) if rec["id"] in b.get("partners", [])]
         if bodies:
             lines.append("Overlegorganen: " + ", ".join(e(b["name"]) for b in bodies[:12]))
@@ -288,7 +311,7 @@ async def details_text(core: Regie, kind: str, record_id: str) -> str | None:
         label = plan["title"] if plan else source
         lines.append(f"<i>{e(label)}{', ' + e(rec['year']) if rec.get('year') else ''}</i>")
         lines.append("")
-        lines.append(e(str(rec.get("text") or "")[:3500]))
+        lines.append(e(shorten(str(rec.get("text") or ""), 3500)))
     else:
         lines.append(f"<b>{e(rec.get('name') or rec.get('title') or record_id)}</b>")
         lines.append(e(rec.get("description") or ""))

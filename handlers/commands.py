@@ -7,8 +7,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.shorten import shorten
 from handlers.common import actor, is_admin, regie, reply
-from handlers.format import e
+from handlers.format import MAX_ALERT, e
 from storage.entries import EntryError
 
 HELP = """<b>regiebot</b> - assistent van de regie sociale economie en werk (W13)
@@ -83,6 +84,11 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     await reply(update, HELP)
 
 
+async def nothing_to_cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/annuleer outside a conversation: there is nothing to stop."""
+    await reply(update, "Er is niets om te annuleren.")
+
+
 async def undo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Undo one's own last meeting or signal (/ongedaan)."""
     try:
@@ -110,7 +116,7 @@ async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             actor(update), entity=entity, entry_id=int(raw_id), admin=is_admin(context)
         )
     except EntryError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
         return
     await query.answer("Ongedaan gemaakt")
     await query.edit_message_text(_undone_text(before))

@@ -11,7 +11,8 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot.core import Actor, Regie
-from handlers.format import fit
+from bot.shorten import shorten
+from handlers.format import MAX_ALERT, fit
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await core.discard_update(update.update_id)
         text = REFUSAL.format(user_id=update.effective_user.id)
         if update.callback_query:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(shorten(text, MAX_ALERT), show_alert=True)
         elif update.effective_message:
             await update.effective_message.reply_text(text)
         raise ApplicationHandlerStop

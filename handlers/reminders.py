@@ -43,6 +43,7 @@ from bot.reminders import (
     SendFailed,
     run_check,
 )
+from bot.shorten import shorten
 from bot.status import (
     StatusInputError,
     StatusReport,
@@ -55,7 +56,7 @@ from bot.status import (
 )
 from handlers import meetings
 from handlers.common import actor, is_admin, regie, reply
-from handlers.format import button, e, fit, keyboard
+from handlers.format import MAX_ALERT, button, e, fit, keyboard
 from storage import reminders as rstore
 from storage.entries import EntryError
 from storage.store import Store
@@ -198,7 +199,7 @@ def _one_body(core: Any, text: str) -> tuple[str | None, str]:
         names = [e(core.body(c)["name"]) for c, _ in candidates[:4] if core.body(c) is not None]
         return None, "Welk overlegorgaan bedoel je: " + " of ".join(names) + "?"
     return None, (
-        f"Dat overlegorgaan ken ik niet: <i>{e(text[:100])}</i>. Er is niets veranderd. "
+        f"Dat overlegorgaan ken ik niet: <i>{e(shorten(text, 100))}</i>. Er is niets veranderd. "
         "Zie /stand voor de organen met een vergaderritme."
     )
 
@@ -370,9 +371,9 @@ async def snooze_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
             by=actor(update).user_id,
         )
     except ReminderError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
         return
-    await query.answer(_plain(text)[:200])
+    await query.answer(shorten(_plain(text), MAX_ALERT))
     if query.message is not None and chat is not None:
         await context.bot.send_message(chat.id, e(text))
 
@@ -388,7 +389,7 @@ async def log_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             regie(context).store, row_id=row_id, chat_id=chat.id if chat else None
         )
     except ReminderError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
         return ConversationHandler.END
     await query.answer()
     return await meetings.start_for_body(update, context, target.body_id)
@@ -403,13 +404,13 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     try:
         target = await open_question(core.store, question_id=question_id)
     except ReminderError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
         return
     status = "held" if kind == "j" else "cancelled"
     try:
         await core.update_meeting(actor(update), target.meeting_id, status=status)
     except EntryError as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(shorten(str(exc), MAX_ALERT), show_alert=True)
         return
     await record_answer(
         core.store,

@@ -8,10 +8,20 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.core import Regie
+from bot.shorten import shorten
 from bot.signal_options import ADDRESSEES, SIGNAL_FLOW
 from handlers.browse import source_name
 from handlers.common import actor, args_text, is_admin, regie, reply
-from handlers.format import SIGNAL_STATUS_NL, button, e, fit, iso_to_nl, keyboard, signal_saved
+from handlers.format import (
+    NAME_LABEL,
+    SIGNAL_STATUS_NL,
+    button,
+    e,
+    fit,
+    iso_to_nl,
+    keyboard,
+    signal_saved,
+)
 from storage.entries import EntryError
 
 PAGE_SIZE = 10
@@ -113,7 +123,10 @@ async def choices_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         markup = _source_keyboard(core, record)
     elif what == "to":
         markup = keyboard(
-            [[button(name[:40], f"sa:{signal_id}:{i}")] for i, name in enumerate(ADDRESSEES)]
+            [
+                [button(name, f"sa:{signal_id}:{i}", limit=NAME_LABEL)]
+                for i, name in enumerate(ADDRESSEES)
+            ]
             + [[button("◂ Terug", f"sv:{signal_id}:back")]]
         )
     else:
@@ -135,10 +148,12 @@ def _source_keyboard(core: Regie, record: dict[str, Any]) -> InlineKeyboardMarku
     rows, seen = [], set()
     for code, rid, title in picks:
         data = f"sb:{signal_id}:{code}:{rid}"
-        if (code, rid) in seen or len(data.encode()) > 64:
+        # A body and a partner of one name (Vervoersregio Kortrijk) are one choice: the first.
+        name = " ".join(title.split()).casefold()
+        if name in seen or len(data.encode()) > 64:
             continue
-        seen.add((code, rid))
-        rows.append([button(title[:40], data)])
+        seen.add(name)
+        rows.append([button(title, data, limit=NAME_LABEL)])
         if len(rows) == MAX_SOURCE_CHOICES:
             break
     rows.append([button("◂ Terug", f"sv:{signal_id}:back")])
@@ -225,9 +240,8 @@ async def signals_page(
     lines = [head]
     for s in rows:
         status = SIGNAL_STATUS_NL.get(s["status"], s["status"])
-        lines.append(
-            f"• {e(iso_to_nl(s['date']))} [{e(status)}] {e(s['text'][:120])} <i>nr. {s['id']}</i>"
-        )
+        text = shorten(" ".join(s["text"].split()), 120)  # one line each, whole words
+        lines.append(f"• {e(iso_to_nl(s['date']))} [{e(status)}] {e(text)} <i>nr. {s['id']}</i>")
     nav = []
     ref = want if len(f"sl:999:{want}".encode()) <= 64 else ""
     if page > 0:

@@ -114,6 +114,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     app.add_handler(CallbackQueryHandler(meetings.expired_button, pattern=r"^m[bd]:"))
     reports.register(app)  # /jaarverslag, /export, /mijngegevens, /geschiedenis
     reminders.register(app)  # /stand, /grafiek, /herinneringen, /volg, reminder buttons
+    # After every conversation: their own /annuleer comes first while one is going on.
+    app.add_handler(CommandHandler(["annuleer", "cancel", "stop"], commands.nothing_to_cancel))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, browse.search))
     app.add_error_handler(on_error)

@@ -9,6 +9,7 @@ from typing import Any, Final
 
 from bot.search.lexicon import KINDS
 from bot.search.text import fold
+from bot.shorten import ELLIPSIS
 
 SNIPPET_CHARS: Final = 160
 MIN_INNER: Final = 5  # shorter words are only looked for at the start of a word
@@ -127,4 +128,4 @@ def make_snippet(text: str, forms: list[str], width: int = SNIPPET_CHARS) -> str
         space = flat.rfind(" ", begin, end)
         end = space if space > start else end
     piece = flat[begin:end].strip(" ;,")
-    return ("..." if begin > 0 else "") + piece + ("..." if end < len(flat) else "")
+    return (ELLIPSIS if begin > 0 else "") + piece + (ELLIPSIS if end < len(flat) else "")

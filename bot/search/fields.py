@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from bot.shorten import shorten
+
 Record = Mapping[str, Any]
 
 # field -> (weight, BM25 length normalisation b). Names and aliases say what a record *is*,
@@ -196,7 +198,7 @@ def title_of(kind: str, rec: Record, ctx: Context) -> str:
         return ctx.bodies.get(body, body) or "vergadering"
     if kind == "signals":
         text = " ".join(text_of(get("text")).split()) or f"signaal {get('id')}"
-        return text if len(text) <= 80 else text[:77].rstrip() + "..."
+        return shorten(text, 80)
     if kind == "documents":
         return text_of(get("title")) or text_of(get("heading")) or str(get("id") or "")
     return str(get("id") or "")

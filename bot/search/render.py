@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Final
 
 from bot.search.answer import Hit, SearchAnswer
+from bot.shorten import shorten
 
 HEADINGS: Final = {
     "actions": "Acties",
@@ -32,10 +33,7 @@ def dutch_date(value: object) -> str:
 def shown_query(query: str) -> str:
     """The question as echoed back: printable characters only, not too long."""
     clean = "".join(ch if ch.isprintable() else " " for ch in query)
-    clean = " ".join(clean.split())
-    if len(clean) > MAX_QUERY_SHOWN:
-        clean = clean[: MAX_QUERY_SHOWN - 3].rstrip() + "..."
-    return clean
+    return shorten(" ".join(clean.split()), MAX_QUERY_SHOWN)
 
 
 def _line(hit: Hit) -> str:
