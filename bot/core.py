@@ -28,7 +28,7 @@ from bot.meeting_line import (
     split_names,
 )
 from bot.search import SearchAnswer, SearchIndex
-from bot.search.text import fold
+from bot.signal_themes import ThemeDetector
 from storage import entries, inbox
 from storage.entries import EntryError, Source, Stored
 from storage.store import Store
@@ -78,8 +78,8 @@ class Regie:
     clock: Clock
     bodies: list[BodyName] = field(default_factory=list)
     partners: list[BodyName] = field(default_factory=list)
-    # (theme id, folded name and synonyms): folded once, not for every signal
-    theme_keys: list[tuple[str, list[str]]] = field(default_factory=list)
+    # the themes' names and synonyms, compiled once, not for every signal
+    themes: ThemeDetector = field(default_factory=ThemeDetector)
     # user id -> (when looked up, role): the gate asks for every update
     roles: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
@@ -104,13 +104,7 @@ class Regie:
         return self.clock().date()
 
     def _learn_names(self) -> None:
-        self.theme_keys = []
-        for theme in self.snapshot.get("themes", []):
-            keys = [
-                " ".join(fold(w).replace("-", " ").split())
-                for w in [theme["name"], *theme.get("synonyms", [])]
-            ]
-            self.theme_keys.append((theme["id"], [k for k in keys if len(k) >= 3]))
+        self.themes = ThemeDetector.build(self.snapshot.get("themes", []))
         self.bodies = [
             BodyName(id=b["id"], name=b["name"], aliases=tuple(b.get("aliases") or ()))
             for b in self.snapshot.get("bodies", [])
@@ -239,13 +233,8 @@ class Regie:
     # --- signals ------------------------------------------------------------------------------
 
     def detect_themes(self, text: str) -> list[str]:
-        """Theme ids whose name or synonyms occur in the text (whole words, folded)."""
-        folded = f" {' '.join(fold(text).replace('-', ' ').split())} "
-        return [
-            theme_id
-            for theme_id, keys in self.theme_keys
-            if any(f" {k} " in folded or f" {k}en " in folded or f" {k}s " in folded for k in keys)
-        ]
+        """Theme ids the text names (bot.signal_themes: words, inflections, compounds)."""
+        return self.themes.detect(text)
 
     async def record_signal(self, text: str, actor: Actor) -> Stored:
         if not text.strip():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -10,6 +11,7 @@ from telegram.ext import ContextTypes
 from bot.core import Regie
 from bot.shorten import shorten
 from bot.signal_options import ADDRESSEES, SIGNAL_FLOW
+from bot.signal_sources import offered_as_source
 from handlers.browse import source_name
 from handlers.common import actor, args_text, is_admin, regie, reply
 from handlers.format import (
@@ -138,12 +140,14 @@ def _source_keyboard(core: Regie, record: dict[str, Any]) -> InlineKeyboardMarku
     """Bodies and partners the signal's text points to, then the bodies W13 organises."""
     signal_id = record["id"]
     answer = core.ask(record["text"])
+    day = dt.date.fromisoformat(record["date"]) if record.get("date") else core.today()
     picks: list[tuple[str, str, str]] = []
     for kind, code in (("bodies", "b"), ("partners", "p")):
-        for hit in answer.hits(kind)[:3]:
+        offered = [hit for hit in answer.hits(kind) if _offered(core, kind, str(hit.id), day)]
+        for hit in offered[:3]:
             picks.append((code, str(hit.id), hit.title))
     for body in core.snapshot.get("bodies", []):
-        if body.get("role") == "organiser" and not body.get("retired"):
+        if body.get("role") == "organiser" and offered_as_source(body, day):
             picks.append(("b", body["id"], body["name"]))
     rows, seen = [], set()
     for code, rid, title in picks:
@@ -158,6 +162,14 @@ def _source_keyboard(core: Regie, record: dict[str, Any]) -> InlineKeyboardMarku
             break
     rows.append([button("◂ Terug", f"sv:{signal_id}:back")])
     return keyboard(rows)
+
+
+def _offered(core: Regie, kind: str, record_id: str, day: dt.date) -> bool:
+    """Whether a search hit may be a signal's source: bodies that stopped before its year not."""
+    if kind != "bodies":
+        return True
+    body = core.body(record_id)
+    return body is not None and offered_as_source(body, day)
 
 
 async def source_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
