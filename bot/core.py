@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import logging
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,15 +23,18 @@ from bot.config import Settings
 from bot.meeting_line import (
     BodyName,
     MeetingDraft,
+    RelatedName,
     match_body,
     parse_meeting_line,
     pick_body,
     split_names,
 )
+from bot.plain_text import PlainReading, is_question, read_signal, reads_as_meeting
 from bot.search import SearchAnswer, SearchIndex
 from bot.signal_themes import ThemeDetector
-from storage import entries, inbox
+from storage import entries, inbox, proposals
 from storage.entries import EntryError, Source, Stored
+from storage.proposals import ProposalRecord
 from storage.store import Store
 from storage.transfer import export_store
 
@@ -39,6 +43,7 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 # Another instance's /lid reaches this one within this time (this one's own changes at once).
 ROLE_TTL_SECONDS = 30.0
+_WORDLIKE = re.compile(r"[^\W_]")
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,54 @@ class MeetingResult:
         return self.stored is not None
 
 
+def _kin(body: dict[str, Any], bodies: list[dict[str, Any]]) -> tuple[str, ...]:
+    """Bodies that carry on a stopped body's work: those that started when or after it
+    stopped, sharing most of its partners and themes (the AZ-fabriek -> overleg W13-STAM)."""
+    until = (body.get("active") or {}).get("until")
+    if until is None:
+        return ()
+    mine = set(body.get("partners") or []) | {f"t:{t}" for t in body.get("themes") or []}
+    scored: list[tuple[int, str]] = []
+    for other in bodies:
+        began = (other.get("active") or {}).get("from") or 0
+        if other["id"] == body["id"] or began < until:
+            continue
+        theirs = set(other.get("partners") or []) | {f"t:{t}" for t in other.get("themes") or []}
+        shared = len(mine & theirs)
+        if shared >= 2:
+            scored.append((-shared, other["id"]))
+    return tuple(body_id for _, body_id in sorted(scored)[:3])
+
+
+def _related_names(snapshot: dict[str, Any], bodies: list[dict[str, Any]]) -> list[RelatedName]:
+    """Partners, themes and actions with the bodies each belongs to."""
+    by_partner: dict[str, list[str]] = {}
+    by_theme: dict[str, list[str]] = {}
+    for body in bodies:
+        for partner_id in body.get("partners") or []:
+            by_partner.setdefault(partner_id, []).append(body["id"])
+        for theme_id in body.get("themes") or []:
+            by_theme.setdefault(theme_id, []).append(body["id"])
+    related: list[RelatedName] = []
+    for action in snapshot.get("actions", []):
+        linked = tuple(action.get("bodies") or [])
+        for theme_id in action.get("themes") or []:
+            by_theme.setdefault(theme_id, []).extend(linked)
+        code = str(action.get("code") or "")
+        if code:
+            related.append(RelatedName("action", action["id"], (code,), linked))
+    for partner in snapshot.get("partners", []):
+        if not partner.get("retired"):
+            names = (partner["name"], *(partner.get("aliases") or ()))
+            bodies_of = tuple(dict.fromkeys(by_partner.get(partner["id"], [])))
+            related.append(RelatedName("partner", partner["id"], names, bodies_of))
+    for theme in snapshot.get("themes", []):
+        names = (theme["name"], *(theme.get("synonyms") or ()))
+        bodies_of = tuple(dict.fromkeys(by_theme.get(theme["id"], [])))
+        related.append(RelatedName("theme", theme["id"], names, bodies_of))
+    return related
+
+
 @dataclass
 class Regie:
     """The core of regiebot, built once at start-up."""
@@ -78,6 +131,8 @@ class Regie:
     clock: Clock
     bodies: list[BodyName] = field(default_factory=list)
     partners: list[BodyName] = field(default_factory=list)
+    # partners, themes and actions: named where a body is expected, they offer their bodies
+    related: list[RelatedName] = field(default_factory=list)
     # the themes' names and synonyms, compiled once, not for every signal
     themes: ThemeDetector = field(default_factory=ThemeDetector)
     # user id -> (when looked up, role): the gate asks for every update
@@ -105,11 +160,20 @@ class Regie:
 
     def _learn_names(self) -> None:
         self.themes = ThemeDetector.build(self.snapshot.get("themes", []))
+        live_bodies = [b for b in self.snapshot.get("bodies", []) if not b.get("retired")]
         self.bodies = [
-            BodyName(id=b["id"], name=b["name"], aliases=tuple(b.get("aliases") or ()))
-            for b in self.snapshot.get("bodies", [])
-            if not b.get("retired")
+            BodyName(
+                id=b["id"],
+                name=b["name"],
+                aliases=tuple(b.get("aliases") or ()),
+                first_year=(b.get("active") or {}).get("from"),
+                last_year=(b.get("active") or {}).get("until"),
+                organised=b.get("role") == "organiser",
+                kin=_kin(b, live_bodies),
+            )
+            for b in live_bodies
         ]
+        self.related = _related_names(self.snapshot, live_bodies)
         self.partners = [
             BodyName(id=p["id"], name=p["name"], aliases=tuple(p.get("aliases") or ()))
             for p in self.snapshot.get("partners", [])
@@ -176,7 +240,9 @@ class Regie:
     # --- meetings -----------------------------------------------------------------------------
 
     def parse_meeting(self, text: str) -> MeetingDraft:
-        return parse_meeting_line(text, today=self.today(), bodies=self.bodies)
+        return parse_meeting_line(
+            text, today=self.today(), bodies=self.bodies, related=self.related
+        )
 
     async def log_meeting_line(self, text: str, actor: Actor) -> MeetingResult:
         """Store the meeting a /vergadering line describes when it is complete and clear."""
@@ -197,21 +263,18 @@ class Regie:
         topics: list[str],
         notes: str | None = None,
         attendees: list[str] | None = None,
+        start_time: dt.time | None = None,
     ) -> Stored:
-        status = "planned" if date > self.today() else "held"
-        body = self.body(body_id)
-
         def unit(session: Session) -> Stored:
-            stored = entries.log_meeting_now(
+            stored = self._log_meeting_now(
                 session,
+                actor.source,
                 body_id=body_id,
                 date=date,
-                status=status,
                 topics=topics,
                 notes=notes,
                 attendees=attendees,
-                source=actor.source,
-                body_name=body["name"] if body is not None else None,
+                start_time=start_time,
             )
             self._mark_now(session, actor)
             return stored
@@ -230,6 +293,153 @@ class Regie:
         self.index.upsert("meetings", stored.record)
         return stored
 
+    def _log_meeting_now(
+        self,
+        session: Session,
+        source: Source,
+        *,
+        body_id: str,
+        date: dt.date,
+        topics: list[str],
+        notes: str | None = None,
+        attendees: list[str] | None = None,
+        start_time: dt.time | None = None,
+    ) -> Stored:
+        body = self.body(body_id)
+        return entries.log_meeting_now(
+            session,
+            body_id=body_id,
+            date=date,
+            status="planned" if date > self.today() else "held",
+            topics=topics,
+            notes=notes,
+            attendees=attendees,
+            source=source,
+            body_name=body["name"] if body is not None else None,
+            start_time=start_time.strftime("%H:%M") if start_time is not None else None,
+        )
+
+    # --- plain messages -----------------------------------------------------------------------
+
+    def read_plain(self, text: str) -> PlainReading | None:
+        """A plain message that reports a meeting or a signal; None for a question or search."""
+        signal_text = read_signal(text)
+        if signal_text is not None:
+            return PlainReading(kind="signal", text=signal_text)
+        if is_question(text):
+            return None
+        draft = self.parse_meeting(text)
+        if reads_as_meeting(draft):
+            return PlainReading(kind="meeting", text=text, draft=draft)
+        return None
+
+    async def propose(self, actor: Actor, reading: PlainReading, typed: str) -> ProposalRecord:
+        """Keep what a plain message would store until the user taps; marks its update."""
+        if actor.chat_id is None or actor.message_id is None:
+            raise EntryError("Dit bericht kan ik niet als voorstel bewaren.")
+        payload: dict[str, Any]
+        if reading.kind == "signal":
+            payload = {"text": reading.text, "themes": self.detect_themes(reading.text)}
+        else:
+            draft = reading.draft
+            assert draft is not None
+            assert draft.date is not None
+            payload = {
+                "body_id": draft.body_id,
+                "candidates": [c for c, _ in draft.body_candidates],
+                "date": draft.date.isoformat(),
+                "time": draft.time.strftime("%H:%M") if draft.time else None,
+                "topics": draft.topics,
+            }
+        chat_id, message_id = actor.chat_id, actor.message_id
+
+        def unit(session: Session) -> ProposalRecord:
+            made = proposals.propose_now(
+                session,
+                chat_id=chat_id,
+                message_id=message_id,
+                user_id=actor.user_id,
+                kind=reading.kind,
+                payload=payload,
+                text=typed,
+            )
+            self._mark_now(session, actor)
+            return made
+
+        return await self.store.write(unit)
+
+    async def proposal(self, proposal_id: int) -> ProposalRecord | None:
+        async with self.store.sessions() as session:
+            return await session.run_sync(lambda s: proposals.get_now(s, proposal_id))
+
+    async def accept_proposal(
+        self, actor: Actor, proposal_id: int, *, body_id: str | None = None, admin: bool = False
+    ) -> Stored:
+        """Store what the proposal holds ([Opslaan], or a body button): once, however often
+        it is tapped, and only by who proposed it (or an admin) in that chat."""
+        found = await self.proposal(proposal_id)
+        if found is None or found.chat_id != actor.chat_id:
+            raise EntryError("Dit voorstel bestaat niet (meer).")
+        if not admin and found.user_id != actor.user_id:
+            raise EntryError("Enkel wie het bericht stuurde, kan dit opslaan.")
+        if found.status == "declined":
+            raise EntryError("Dit voorstel werd al afgewezen; stuur het bericht opnieuw.")
+        source = Source(user_id=found.user_id, chat_id=found.chat_id, message_id=found.message_id)
+        data = found.payload
+        if found.kind == "meeting":
+            chosen = body_id or data.get("body_id")
+            if chosen is None or self.body(chosen) is None:
+                raise EntryError("Kies eerst het overlegorgaan.")
+            offered = [*(data.get("candidates") or []), data.get("body_id")]
+            if body_id is not None and body_id not in offered:
+                raise EntryError("Dat overlegorgaan hoort niet bij dit voorstel.")
+            day = dt.date.fromisoformat(data["date"])
+            moment = dt.time.fromisoformat(data["time"]) if data.get("time") else None
+
+            def unit(session: Session) -> Stored:
+                _close_for_saving(session, proposal_id, "meeting", source)
+                stored = self._log_meeting_now(
+                    session,
+                    source,
+                    body_id=chosen,
+                    date=day,
+                    topics=list(data.get("topics") or []),
+                    start_time=moment,
+                )
+                self._mark_now(session, actor)
+                return stored
+
+            stored = await self.store.write(unit)
+            self.index.upsert("meetings", stored.record)
+            return stored
+        text = str(data.get("text") or "")
+        themes = list(data.get("themes") or [])
+
+        def signal_unit(session: Session) -> Stored:
+            _close_for_saving(session, proposal_id, "signal", source)
+            stored = entries.record_signal_now(
+                session, text=text, date=self.today(), themes=themes, source=source
+            )
+            self._mark_now(session, actor)
+            return stored
+
+        stored = await self.store.write(signal_unit)
+        self.index.upsert("signals", stored.record)
+        return stored
+
+    async def decline_proposal(self, actor: Actor, proposal_id: int) -> ProposalRecord:
+        """[Nee, zoeken]: the proposal is closed unsaved; returns it (for its text)."""
+        found = await self.proposal(proposal_id)
+        if found is None or found.chat_id != actor.chat_id:
+            raise EntryError("Dit voorstel bestaat niet (meer).")
+
+        def unit(session: Session) -> None:
+            proposals.close_now(session, proposal_id, "declined")
+            self._mark_now(session, actor)
+
+        await self.store.write(unit)
+        return found
+
     # --- signals ------------------------------------------------------------------------------
 
     def detect_themes(self, text: str) -> list[str]:
@@ -237,8 +447,11 @@ class Regie:
         return self.themes.detect(text)
 
     async def record_signal(self, text: str, actor: Actor) -> Stored:
-        if not text.strip():
-            raise EntryError("Een signaal heeft tekst nodig, bv. /signaal instroom ligt lager.")
+        if not _WORDLIKE.search(text):  # empty, or only punctuation or emoji: nothing to pass on
+            raise EntryError(
+                "Een signaal heeft tekst nodig: wat stelde je vast? "
+                "Bv. /signaal instroom ligt lager."
+            )
         themes = self.detect_themes(text)  # before taking the write lock: it is held briefly
 
         def unit(session: Session) -> Stored:
@@ -382,6 +595,15 @@ class Regie:
         """
         if actor.update_id is not None:
             inbox.mark_handled_now(session, actor.update_id)
+
+
+def _close_for_saving(session: Session, proposal_id: int, kind: str, source: Source) -> None:
+    """Close the proposal as saved; a second tap finds the entry of the first, but an entry
+    that was saved and then undone does not come back."""
+    if not proposals.close_now(session, proposal_id, "saved") and (
+        entries.stored_from_now(session, kind, source) is None
+    ):
+        raise EntryError("Dit voorstel werd al opgeslagen en daarna ongedaan gemaakt.")
 
 
 async def _check_owner(session: Any, load: Any, entry_id: int, actor: Actor, admin: bool) -> None:

@@ -44,7 +44,9 @@ def is_question(text: str) -> bool:
 def read_signal(text: str) -> str | None:
     """The signal's text when the message starts with "signaal:" (or "signaal -")."""
     m = _SIGNAL.match(text)
-    return m.group("text").strip() if m else None
+    if m is None or not re.search(r"[^\W_]", m.group("text")):
+        return None
+    return m.group("text").strip()
 
 
 def reads_as_meeting(draft: MeetingDraft) -> bool:

@@ -119,7 +119,9 @@ def meeting_saved(record: dict[str, Any], body_name: str, *, created: bool) -> s
     status = STATUS_NL.get(record.get("status", ""), record.get("status", ""))
     lines = [
         f"{head}:",
-        f"<b>{e(body_name)}</b> op {e(iso_to_nl(record.get('date')))} ({e(status)})",
+        f"<b>{e(body_name)}</b> op {e(iso_to_nl(record.get('date')))}"
+        + (f" om {e(record['time'])}" if record.get("time") else "")
+        + f" ({e(status)})",
     ]
     topics = record.get("topics") or []
     if topics:

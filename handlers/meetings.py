@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.core import Actor
 from bot.dutch_dates import format_date, parse_dutch_date
-from bot.meeting_line import match_body, pick_body, split_topics
+from bot.meeting_line import MAX_CANDIDATES, match_body, pick_body, split_topics
 from handlers.browse import meeting_text
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import button, e, keyboard, meeting_saved
@@ -43,7 +43,7 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
     return draft
 
 
-def _confirm_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
+def confirm_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
     return keyboard(
         [
             [
@@ -58,7 +58,7 @@ def _confirm_keyboard(meeting_id: int) -> InlineKeyboardMarkup:
 def _body_keyboard(context: ContextTypes.DEFAULT_TYPE, ids: list[str]) -> InlineKeyboardMarkup:
     core = regie(context)
     rows = []
-    for body_id in ids[:5]:
+    for body_id in ids[:MAX_CANDIDATES]:
         body = core.body(body_id)
         rows.append([button(body["name"] if body else body_id, f"mb:{body_id}")])
     rows.append([button("Andere …", "mb:*")])
@@ -95,9 +95,14 @@ async def start_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         )
         return BODY
     parsed = core.parse_meeting(text)
+    if parsed.time_error:
+        draft.clear()
+        await reply(update, e(parsed.time_error) + " Typ bv. 14u, 14u30 of 14:00.")
+        return ConversationHandler.END
     draft["topics"] = parsed.topics
     draft["date"] = parsed.date.isoformat() if parsed.date and not parsed.date_error else None
     draft["body_id"] = parsed.body_id
+    draft["time"] = parsed.time.strftime("%H:%M") if parsed.time else None
     if parsed.date_error:
         await reply(
             update, e(parsed.date_error) + " Welke datum bedoel je?", reply_markup=_date_keyboard()
@@ -107,11 +112,7 @@ async def start_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE) -> i
         return DATE
     if parsed.body_id is None:
         candidates = [c for c, _ in parsed.body_candidates]
-        question = (
-            "Welk overlegorgaan bedoel je?"
-            if candidates
-            else ("Ik herken geen overlegorgaan in je bericht. Welk bedoel je?")
-        )
+        question = e(parsed.problems[0])
         await reply(
             update,
             question,
@@ -249,6 +250,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
             body_id=draft["body_id"],
             date=dt.date.fromisoformat(draft["date"]),
             topics=list(draft.get("topics") or []),
+            start_time=dt.time.fromisoformat(draft["time"]) if draft.get("time") else None,
         )
     except EntryError as exc:
         await reply(update, e(exc))
@@ -259,7 +261,7 @@ async def _save(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     text = meeting_saved(
         stored.record, body["name"] if body else stored.record["body"], created=stored.created
     )
-    await reply(update, text, reply_markup=_confirm_keyboard(stored.id))
+    await reply(update, text, reply_markup=confirm_keyboard(stored.id))
     return ConversationHandler.END
 
 

@@ -60,7 +60,7 @@ async def test_free_dutch_with_gisteren_finds_the_body_and_topics(bot: Harness) 
     [meeting] = await _meetings(bot)
     assert meeting.body_id == "rose-actiegroep"
     assert meeting.date == dt.date(2026, 3, 17)
-    assert meeting.topics == ["individueel maatwerk", "mobiliteit"]
+    assert meeting.topics == ["individueel maatwerk en mobiliteit"]  # no typed word lost
 
 
 async def test_a_future_date_records_a_planned_meeting(bot: Harness) -> None:

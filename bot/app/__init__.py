@@ -45,7 +45,7 @@ from bot.app.polling import ALLOWED_UPDATES, InboxRunner, poll
 from bot.config import Settings
 from bot.core import Regie
 from bot.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
-from handlers import browse, commands, meetings, reminders, reports, signals
+from handlers import browse, commands, meetings, proposals, reminders, reports, signals
 from handlers.common import gate, on_error
 from storage import inbox
 
@@ -117,7 +117,8 @@ def register_handlers(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # After every conversation: their own /annuleer comes first while one is going on.
     app.add_handler(CommandHandler(["annuleer", "cancel", "stop"], commands.nothing_to_cancel))
     app.add_handler(MessageHandler(filters.COMMAND, unknown_command))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, browse.search))
+    app.add_handler(CallbackQueryHandler(proposals.proposal_button, pattern=proposals.PATTERN))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, proposals.plain_text))
     app.add_error_handler(on_error)
 
 
