@@ -353,9 +353,7 @@ def test_a_synonym_written_with_capitals_counts_only_typed_with_them() -> None:
 
 
 def test_a_name_with_punctuation_is_found_as_its_words() -> None:
-    detector = ThemeDetector.build(
-        [{"id": "zorg", "name": "(Publieke) Zorg", "synonyms": []}]
-    )
+    detector = ThemeDetector.build([{"id": "zorg", "name": "(Publieke) Zorg", "synonyms": []}])
     assert detector.detect("de publieke zorg in de regio") == ["zorg"]
 
 
