@@ -21,12 +21,14 @@ from sqlalchemy.orm import Session
 
 from bot.config import Settings
 from bot.meeting_line import (
+    BodyAnswer,
     BodyName,
     MeetingDraft,
     RelatedName,
     match_body,
     parse_meeting_line,
     pick_body,
+    read_body_answer,
     split_names,
 )
 from bot.plain_text import PlainReading, is_question, read_signal, reads_as_meeting
@@ -238,6 +240,10 @@ class Regie:
         return self.index.search(question, today=self.today())
 
     # --- meetings -----------------------------------------------------------------------------
+
+    def read_body_answer(self, text: str, *, year: int) -> BodyAnswer:
+        """A body's name typed in answer to "which body?"."""
+        return read_body_answer(text, bodies=self.bodies, related=self.related, year=year)
 
     def parse_meeting(self, text: str) -> MeetingDraft:
         return parse_meeting_line(

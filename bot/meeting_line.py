@@ -359,6 +359,50 @@ def match_body(text: str, bodies: Sequence[BodyName]) -> list[tuple[str, float]]
     return runs[0].ranked if runs else []
 
 
+@dataclass(frozen=True, slots=True)
+class BodyAnswer:
+    """A body's name typed in answer to "which body?": the body, or what to ask next."""
+
+    body_id: str | None
+    candidates: list[tuple[str, float]]
+    question: str | None  # Dutch, when body_id is None
+
+
+def read_body_answer(
+    text: str,
+    *,
+    bodies: Sequence[BodyName],
+    related: Sequence[RelatedName] = (),
+    year: int,
+) -> BodyAnswer:
+    """The body a typed answer names, by the rules of a meeting line: certain, or candidates
+    (a partner or theme offers its bodies; a body that did not meet that year is not taken)."""
+    index = _index(tuple(bodies))
+    known = {body.id: body for body in bodies}
+    ref_index = _ref_index(tuple(related))
+    line = _TAG.sub(" ", unicodedata.normalize("NFC", text))
+    runs = _runs(line, index)
+    if runs:
+        choice = _choose(
+            runs, _refs_in(line, ref_index), year=year, bodies=known, ref_index=ref_index
+        )
+    else:
+        choice = _fallback(
+            line, index, [(0, len(line))], year=year, bodies=known, ref_index=ref_index
+        )
+    if choice.body_id is not None:
+        return BodyAnswer(choice.body_id, choice.candidates, None)
+    close = [c for c, _ in choice.candidates][:3]
+    which = (
+        f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?"
+        if close
+        else "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw."
+    )
+    if choice.inactive is not None:
+        which = f"{_inactive_text(known[choice.inactive], year)} {which}"
+    return BodyAnswer(None, choice.candidates, which)
+
+
 def pick_body(candidates: Sequence[tuple[str, float]]) -> str | None:
     """The one body the candidates clearly point to, or None when the user should choose."""
     if not candidates or candidates[0][1] < ACCEPT_SCORE:

@@ -18,7 +18,7 @@ from telegram.ext import (
 
 from bot.core import Actor
 from bot.dutch_dates import format_date, parse_dutch_date
-from bot.meeting_line import MAX_CANDIDATES, match_body, pick_body, split_topics
+from bot.meeting_line import MAX_CANDIDATES, split_topics
 from handlers.browse import meeting_text
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import button, e, keyboard, meeting_saved
@@ -155,19 +155,18 @@ async def _settle(query: Any, choice: str) -> None:
 async def body_typed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     """The body's name was typed."""
     text = (update.effective_message.text if update.effective_message else "") or ""
-    candidates = match_body(text, regie(context).bodies)
-    body_id = pick_body(candidates)
-    if body_id is None:
-        ids = [c for c, _ in candidates]
+    core = regie(context)
+    day = _draft(context).get("date")
+    answer = core.read_body_answer(text, year=int(day[:4]) if day else core.today().year)
+    if answer.body_id is None:
+        ids = [c for c, _ in answer.candidates]
         await reply(
             update,
-            "Welk overlegorgaan bedoel je?"
-            if ids
-            else "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw.",
+            e(answer.question or "Welk overlegorgaan bedoel je?"),
             reply_markup=_body_keyboard(context, ids or _organised_bodies(context)),
         )
         return BODY
-    _draft(context)["body_id"] = body_id
+    _draft(context)["body_id"] = answer.body_id
     return await _after_body(update, context)
 
 
@@ -352,10 +351,10 @@ def _edit_changes(
                 raise EntryError("Status is gehouden, gepland of geannuleerd.")
             return {"status": new_status}
         if what == "orgaan":
-            body_id = pick_body(match_body(value, core.bodies))
-            if body_id is None:
-                raise EntryError(f"Welk overlegorgaan bedoel je met '{value}'?")
-            return {"body_id": body_id}
+            answer = core.read_body_answer(value, year=core.today().year)
+            if answer.body_id is None:
+                raise EntryError(answer.question or f"Welk overlegorgaan bedoel je met '{value}'?")
+            return {"body_id": answer.body_id}
     else:
         if what == "status":
             return {"status": value.casefold()}

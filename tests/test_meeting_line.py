@@ -14,9 +14,11 @@ from bot.meeting_line import (
     MAX_CANDIDATES,
     BodyName,
     MeetingDraft,
+    RelatedName,
     match_body,
     parse_meeting_line,
     pick_body,
+    read_body_answer,
     split_topics,
 )
 
@@ -335,3 +337,139 @@ words = st.sampled_from(
 def test_body_and_date_word_salad_never_raises(parts: list[str]) -> None:
     draft = parse("/vergadering " + " ".join(parts))
     assert draft.body_id is None or draft.body_id in BODY_IDS
+
+
+# --- issue 12: the body is certain, or the bot asks -------------------------------------------
+
+TODAY_12 = date(2026, 12, 3)  # a Thursday
+LIVE = [
+    BodyName(
+        id=b["id"],
+        name=b["name"],
+        aliases=tuple(b.get("aliases") or ()),
+        first_year=b["active"]["from"],
+        last_year=b["active"]["until"],
+    )
+    for b in yaml.safe_load(BODIES_YAML.read_text(encoding="utf-8"))
+]
+RELATED = [
+    RelatedName("partner", "vdab", ("VDAB",), ("stuurgroep-samenwerkingsovereenkomst", "roa")),
+    RelatedName("partner", "stam", ("STAM",), ("overleg-w13-stam", "rondetafel-arbeidszorg")),
+    RelatedName("theme", "mobiliteit", ("mobiliteit", "bus"), ("vervoersregio-kortrijk",)),
+    RelatedName("action", "wse-2023/2.3.2", ("2.3.2",), ("vervoersregio-kortrijk",)),
+]
+
+
+def parse12(text: str) -> MeetingDraft:
+    return parse_meeting_line(text, today=TODAY_12, bodies=LIVE, related=RELATED)
+
+
+@pytest.mark.parametrize(
+    ("text", "body_id", "topics"),
+    [
+        (
+            "/vergadering LDE-fabriek 08/09/2022 lokaal aanvullende dienstverlening",
+            "lde-fabriek",
+            ["lokaal aanvullende dienstverlening"],
+        ),
+        (
+            "/vergadering actiegroep 12/11/2026 stuurgroep langdurig zieken terugkoppeling",
+            "rose-actiegroep",
+            ["stuurgroep langdurig zieken terugkoppeling"],
+        ),
+        ("/vergadering capacity building met ROA gisteren", "roa", ["capacity building"]),
+        ("gisteren ROA gehad over capacity building", "roa", ["capacity building"]),
+        ("/vergadering gisteren: stuurgroep langdurig zieken - proeftuinen", None, None),
+        ("/vergadering ldefabriek 15/03/2022 versterken", "lde-fabriek", ["versterken"]),
+    ],
+)
+def test_the_words_before_the_date_name_the_body_and_the_rest_is_agenda(
+    text: str, body_id: str | None, topics: list[str] | None
+) -> None:
+    draft = parse12(text)
+    if body_id is None:  # date first, then the body after a colon
+        assert draft.body_id == "stuurgroep-langdurig-zieken"
+        return
+    assert draft.body_id == body_id
+    assert draft.topics == topics
+
+
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [
+        ("/vergadering VDAB 19/11 IMW", {"stuurgroep-samenwerkingsovereenkomst", "roa"}),
+        ("/vergadering STAM 25/11/2026 arbeidszorg, vormingen", {"overleg-w13-stam"}),
+        (
+            "/vergadering lerend netwerk 3/11 digibanken en taal",
+            {"lerend-netwerk-regisseurs-vvsg"},
+        ),
+        ("/vergadering mobiliteit 19/11 busverbindingen", {"vervoersregio-kortrijk"}),
+        ("/vergadering 2.3.2 gisteren", {"vervoersregio-kortrijk"}),
+        ("/vergadering AZ-fabriek 12/11/2026 nota", set()),
+    ],
+)
+def test_a_partner_theme_action_or_shared_word_asks_with_the_bodies_it_belongs_to(
+    text: str, offered: set[str]
+) -> None:
+    draft = parse12(text)
+    assert draft.body_id is None
+    assert offered <= {body_id for body_id, _ in draft.body_candidates}
+
+
+def test_a_stopped_body_is_not_offered_and_the_question_says_it_stopped() -> None:
+    draft = parse12("/vergadering AZ-fabriek 12/11/2026 nota")
+    assert "az-fabriek" not in {body_id for body_id, _ in draft.body_candidates}
+    assert draft.problems[0].startswith("AZ-fabriek kwam voor het laatst samen in 2022.")
+    assert draft.topics == ["nota"]
+    assert parse12("/vergadering AZ-fabriek 12/11/2022 nota").body_id == "az-fabriek"
+
+
+@pytest.mark.parametrize(
+    ("text", "hour", "minute", "status"),
+    [
+        ("/vergadering ROA morgen 14u", 14, 0, "planned"),
+        ("/vergadering ROA om 14u30 gisteren", 14, 30, "held"),
+        ("/vergadering ROA 10/12/2026 14:00 evaluatie", 14, 0, "planned"),
+        ("/vergadering ROA volgende maandag van 9u tot 11u", 9, 0, "planned"),
+    ],
+)
+def test_a_time_of_day_is_read_as_a_time_and_not_left_in_the_agenda(
+    text: str, hour: int, minute: int, status: str
+) -> None:
+    draft = parse12(text)
+    assert draft.time is not None
+    assert (draft.time.hour, draft.time.minute) == (hour, minute)
+    assert draft.status == status
+    assert not any(t == "u" or t.endswith(("14u", "9u", ":00")) for t in draft.topics)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/vergadering ROA gistren", date(2026, 12, 2)),
+        ("/vergadering ROA gisterenavond", date(2026, 12, 2)),
+        ("/vergadering ROA gistermiddag", date(2026, 12, 2)),
+        ("/vergadering ROA afgelopen donderdag", date(2026, 11, 26)),
+        ("/vergadering ROA vorige week dinsdag", date(2026, 11, 24)),
+        ("/vergadering ROA volgende maandag", date(2026, 12, 7)),
+    ],
+)
+def test_the_date_words_people_type_and_their_typos(text: str, expected: date) -> None:
+    assert parse12(text).date == expected
+
+
+def test_an_hour_past_23_is_a_problem() -> None:
+    draft = parse12("/vergadering ROA gisteren 25u")
+    assert draft.time is None
+    assert draft.time_error == "25u is geen geldig uur."
+
+
+def test_a_body_typed_in_answer_follows_the_same_rules() -> None:
+    vdab = read_body_answer("VDAB", bodies=LIVE, related=RELATED, year=2026)
+    assert vdab.body_id is None
+    assert vdab.question is not None
+    assert read_body_answer("ROA", bodies=LIVE, related=RELATED, year=2026).body_id == "roa"
+    stopped = read_body_answer("AZ-fabriek", bodies=LIVE, related=RELATED, year=2026)
+    assert stopped.body_id is None
+    assert stopped.question is not None
+    assert stopped.question.startswith("AZ-fabriek kwam voor het laatst samen in 2022.")
