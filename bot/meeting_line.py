@@ -618,11 +618,24 @@ def parse_meeting_line(
     else:
         places = [(0, _head_end(rest))]
     choice = _Choice(None, [], None)
-    for start, end in places:
+    for number, (start, end) in enumerate(places):
         runs = _runs(rest, index, start, end)
+        refs = _refs_in(rest[start:end], ref_index)
         if runs:
-            refs = _refs_in(rest[start:end], ref_index)
             choice = _choose(runs, refs, year=year, bodies=known, ref_index=ref_index)
+            break
+        if refs:
+            # "POM 24/11 proeftuinen re-integratie": a partner where the body belongs; a
+            # body's word in the agenda after it does not make that body the one meant
+            choice = _fallback(
+                rest,
+                index,
+                places[: number + 1],
+                year=year,
+                bodies=known,
+                ref_index=ref_index,
+                named_by=False,
+            )
             break
     else:
         choice = _fallback(rest, index, places, year=year, bodies=known, ref_index=ref_index)
@@ -691,11 +704,15 @@ def _fallback(
     year: int,
     bodies: dict[str, BodyName],
     ref_index: _RefIndex,
+    named_by: bool = True,
 ) -> _Choice:
-    """No name where the body belongs: "... met de regioraad" anywhere names it; another whole
-    name anywhere is only a candidate, and a partner, theme or action offers its bodies."""
+    """No name where the body belongs: "... met de regioraad" anywhere names it (unless a
+    partner or theme stands where the body belongs); another whole name anywhere is only a
+    candidate, and a partner, theme or action offers its bodies."""
     runs = [run for run in _runs(rest, index) if run.ranked]
     for run in runs:
+        if not named_by:
+            break
         if run.ranked[0][1] >= FULL_ALIAS_SCORE and _NAMED_BY.search(rest[: run.start]):
             chosen = _choose([run], [], year=year, bodies=bodies, ref_index=ref_index)
             if chosen.body_id is not None:
