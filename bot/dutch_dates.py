@@ -7,8 +7,10 @@ from calendar import monthrange
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from functools import lru_cache
 from typing import Final
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 # dateparser is not used: in 1.5 it misses "vorige dinsdag" and "volgende dinsdag", its
@@ -331,16 +333,17 @@ _TARGET_SET: Final = frozenset(_TYPO_TARGETS)
 
 
 def _correction(word: str) -> str | None:
-    folded = word.casefold()
+    return _folded_correction(word.casefold())
+
+
+@lru_cache(maxsize=4096)  # agenda words repeat: each is looked at once
+def _folded_correction(folded: str) -> str | None:
     if folded in _TARGET_SET or folded in _REAL_WORDS or len(folded) < _TYPO_MIN_LENGTH - 1:
         return None
-    best: str | None = None
-    for target in _TYPO_TARGETS:
-        if abs(len(target) - len(folded)) <= 1 and OSA.distance(folded, target) <= 1:
-            if best is not None and best != target:
-                return None  # two date words equally close: no guess
-            best = target
-    return best
+    close = process.extract(folded, _TYPO_TARGETS, scorer=OSA.distance, score_cutoff=1, limit=2)
+    if len(close) != 1:
+        return None  # none, or two date words equally close: no guess
+    return str(close[0][0])
 
 
 def correct_date_typos(text: str) -> str:

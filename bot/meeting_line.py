@@ -267,9 +267,17 @@ def _score_parts(window: Sequence[_Token], body_id: str, index: _Index) -> tuple
 
 
 def _ranked(window: Sequence[_Token], index: _Index) -> list[tuple[str, float]]:
+    return [(body_id, score) for body_id, score, _ in _ranked_parts(window, index)]
+
+
+def _ranked_parts(window: Sequence[_Token], index: _Index) -> list[tuple[str, float, float]]:
+    """(body id, score, coverage) for every body the window's words point to, best first."""
     ids = {body_id for t in window for body_id in t.bodies}
-    scored = [(body_id, round(_score(window, body_id, index), 1)) for body_id in ids]
-    scored.sort(key=lambda pair: (-pair[1], index.names[pair[0]]))
+    scored = []
+    for body_id in ids:
+        score, coverage = _score_parts(window, body_id, index)
+        scored.append((body_id, round(score, 1), coverage))
+    scored.sort(key=lambda item: (-item[1], index.names[item[0]]))
     return scored
 
 
@@ -299,44 +307,52 @@ class _Run:
     coverage: float  # how much of the best body's name was typed (0..1)
 
 
-def _runs(text: str, index: _Index, start: int = 0, end: int | None = None) -> list[_Run]:
-    """Every run of name-like words in text[start:end] that names some body, in order."""
+def _runs(
+    text: str,
+    index: _Index,
+    start: int = 0,
+    end: int | None = None,
+    tokens: list[_Token] | None = None,
+) -> list[_Run]:
+    """Every run of name-like words in text[start:end] that names some body, in order.
+
+    `tokens` are the text's tokens when the caller has them already (they cost a fuzzy
+    look-up per word)."""
     stop = len(text) if end is None else end
-    tokens = [t for t in _tokens(text, index) if start <= t.start and t.end <= stop]
-    tokens = tokens[:BODY_SEARCH_WORDS]
+    every = _tokens(text, index) if tokens is None else tokens
+    mine = [t for t in every if start <= t.start and t.end <= stop][:BODY_SEARCH_WORDS]
     runs: list[_Run] = []
-    best: tuple[float, int, int, int, list[tuple[str, float]]] | None = None
+    best: tuple[float, int, int, int, list[tuple[str, float, float]]] | None = None
     run_end = -1
 
     def close() -> None:
         if best is None:
             return
-        _, _, i, j, ranked = best
-        window = tokens[i : j + 1]
+        _, _, i, j, parts = best
+        window = mine[i : j + 1]
         first, last = window[0].start, window[-1].end
         if text[first:last].count("(") > text[first:last].count(")") and (
             text[last : last + 1] == ")"
         ):
             last += 1  # "Regionaal Overleg Activering (ROA)" typed in full
         words = tuple(t.word for t in window if not t.glue)
-        coverage = _score_parts(window, ranked[0][0], index)[1]
-        kept = [pair for pair in ranked if pair[1] >= MIN_SCORE][:MAX_CANDIDATES]
+        kept = [(b, score) for b, score, _ in parts if score >= MIN_SCORE][:MAX_CANDIDATES]
         if not all(word in _GENERIC for word in words):
-            runs.append(_Run(first, last, kept, words, coverage))
+            runs.append(_Run(first, last, kept, words, parts[0][2]))
 
-    for i, j in _windows(tokens, text, index.longest):
+    for i, j in _windows(mine, text, index.longest):
         if i > run_end:
             close()
             best = None
         run_end = max(run_end, j)
-        ranked = _ranked(tokens[i : j + 1], index)
-        top = ranked[0][1]
+        parts = _ranked_parts(mine[i : j + 1], index)
+        top = parts[0][1]
         if top < MIN_SCORE:
             continue
-        named = sum(not t.glue for t in tokens[i : j + 1])
+        named = sum(not t.glue for t in mine[i : j + 1])
         key = (top + LONGER_NAME_BONUS * (named - 1), -i)
         if best is None or key > best[:2]:
-            best = (*key, i, j, ranked)
+            best = (*key, i, j, parts)
     close()
     return runs
 
@@ -359,6 +375,25 @@ def match_body(text: str, bodies: Sequence[BodyName]) -> list[tuple[str, float]]
     return runs[0].ranked if runs else []
 
 
+_Prepared = tuple[_Index, dict[str, BodyName], "_RefIndex"]
+_PREPARED: dict[tuple[int, int], tuple[object, object, _Prepared]] = {}
+
+
+def _prepared(bodies: Sequence[BodyName], related: Sequence[RelatedName]) -> _Prepared:
+    """The indexes of these names, built once per list: the core passes the same lists for
+    every line until the knowledge base is reloaded (hashing them per line costs as much as
+    reading the line)."""
+    key = (id(bodies), id(related))
+    hit = _PREPARED.get(key)
+    if hit is not None and hit[0] is bodies and hit[1] is related:
+        return hit[2]
+    made = (_index(tuple(bodies)), {b.id: b for b in bodies}, _ref_index(tuple(related)))
+    if len(_PREPARED) >= 16:
+        _PREPARED.clear()
+    _PREPARED[key] = (bodies, related, made)
+    return made
+
+
 @dataclass(frozen=True, slots=True)
 class BodyAnswer:
     """A body's name typed in answer to "which body?": the body, or what to ask next."""
@@ -377,9 +412,7 @@ def read_body_answer(
 ) -> BodyAnswer:
     """The body a typed answer names, by the rules of a meeting line: certain, or candidates
     (a partner or theme offers its bodies; a body that did not meet that year is not taken)."""
-    index = _index(tuple(bodies))
-    known = {body.id: body for body in bodies}
-    ref_index = _ref_index(tuple(related))
+    index, known, ref_index = _prepared(bodies, related)
     line = _TAG.sub(" ", unicodedata.normalize("NFC", text))
     runs = _runs(line, index)
     if runs:
@@ -593,9 +626,7 @@ def parse_meeting_line(
     failing both, by "met/bij/van" and a whole name anywhere. Everything else is the agenda.
     A date after `today` makes the meeting planned.
     """
-    index = _index(tuple(bodies))
-    known = {body.id: body for body in bodies}
-    ref_index = _ref_index(tuple(related))
+    index, known, ref_index = _prepared(bodies, related)
     line = _COMMAND.sub("", unicodedata.normalize("NFC", text), count=1)
     line = correct_date_typos(_TAG.sub(" ", line))
     clock = parse_time_of_day(line)
@@ -618,8 +649,9 @@ def parse_meeting_line(
     else:
         places = [(0, _head_end(rest))]
     choice = _Choice(None, [], None)
+    tokens = _tokens(rest, index)
     for number, (start, end) in enumerate(places):
-        runs = _runs(rest, index, start, end)
+        runs = _runs(rest, index, start, end, tokens)
         refs = _refs_in(rest[start:end], ref_index)
         if runs:
             choice = _choose(runs, refs, year=year, bodies=known, ref_index=ref_index)
@@ -635,10 +667,13 @@ def parse_meeting_line(
                 bodies=known,
                 ref_index=ref_index,
                 named_by=False,
+                tokens=tokens,
             )
             break
     else:
-        choice = _fallback(rest, index, places, year=year, bodies=known, ref_index=ref_index)
+        choice = _fallback(
+            rest, index, places, year=year, bodies=known, ref_index=ref_index, tokens=tokens
+        )
 
     problems: list[str] = []
     body_text = ""
@@ -705,11 +740,12 @@ def _fallback(
     bodies: dict[str, BodyName],
     ref_index: _RefIndex,
     named_by: bool = True,
+    tokens: list[_Token] | None = None,
 ) -> _Choice:
     """No name where the body belongs: "... met de regioraad" anywhere names it (unless a
     partner or theme stands where the body belongs); another whole name anywhere is only a
     candidate, and a partner, theme or action offers its bodies."""
-    runs = [run for run in _runs(rest, index) if run.ranked]
+    runs = [run for run in _runs(rest, index, tokens=tokens) if run.ranked]
     for run in runs:
         if not named_by:
             break
