@@ -1,13 +1,14 @@
 """The whole bot under load: 2,000 updates through the Application, beside an echo bot.
 
 Each update goes the production way of `regiebot run`: users' messages are queued in the
-in-process fake Bot API, `poll` (bot/app/polling.py) fetches them with getUpdates, stores each
-batch in the inbox and commits, and the InboxRunner handles every update (access gate, handler, the
-real Regie on a fresh SQLite file, the reply through python-telegram-bot to the fake, the inbox
-row marked handled). The mix is 60% questions, 20% one-line /vergadering logs and 20% /signaal,
-from 8 team members in their private chats and 2 groups; each chat sends its next message once
-the previous one is handled, as people waiting for a reply do, so up to 10 updates are in
-flight. Latency is from the message reaching the fake to its update being marked handled.
+in-process fake Bot API, `poll` (bot/interface/polling.py) fetches them with getUpdates, stores
+each batch in the inbox and commits, and the InboxRunner handles every update (access gate,
+handler, the real Regie on a fresh SQLite file, the reply through python-telegram-bot to the
+fake, the inbox row marked handled). The mix is 60% questions, 20% one-line /vergadering logs
+and 20% /signaal, from 8 team members in their private chats and 2 groups; each chat sends its
+next message once the previous one is handled, as people waiting for a reply do, so up to 10
+updates are in flight. Latency is from the message reaching the fake to its update being marked
+handled.
 The echo bot takes the same path through the same fake (poll, inbox, runner,
 python-telegram-bot) with one handler that says the text back. The flood limiter is off for
 both: it would only pace the fake. Each round (default 3) opens a new SQLite file and runs
@@ -47,10 +48,10 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler  # noqa: E402
 from telegram.ext import filters as tg_filters  # noqa: E402
 
-from bot.app import build_application, settle_memory  # noqa: E402
-from bot.app.polling import InboxRunner, poll  # noqa: E402
 from bot.config import DEFAULT_KB_DIR, Settings  # noqa: E402
-from bot.core import Regie  # noqa: E402
+from bot.interface.application import build_application, settle_memory  # noqa: E402
+from bot.interface.polling import InboxRunner, poll  # noqa: E402
+from bot.services.core import Regie  # noqa: E402
 from storage.store import describe_url  # noqa: E402
 from tests.fakes import DEFAULT_TOKEN, FakeBotApi, RecordingRequest  # noqa: E402
 
@@ -205,8 +206,9 @@ async def push(
 ) -> Result:
     """Users send messages to the fake; the bot polls it as `regiebot run` does.
 
-    Every chat sends its next message once the previous one is handled; `poll` (bot/app/polling.py)
-    fetches what is waiting, stores the batch in the inbox, and the runner handles each update.
+    Every chat sends its next message once the previous one is handled;
+    `poll` (bot/interface/polling.py) fetches what is waiting, stores the batch in the inbox, and
+    the runner handles each update.
     """
     runner = TimedRunner(app, regie)
     stop = asyncio.Event()

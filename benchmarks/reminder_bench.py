@@ -22,7 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bot.status import build_status  # noqa: E402
+from bot.services.status import build_status  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 ON = dt.date(2026, 6, 17)

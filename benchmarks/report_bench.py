@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from sqlalchemy import insert, select  # noqa: E402
 
 from bot.config import DEFAULT_KB_DIR  # noqa: E402
-from bot.report import load_report, make_report, render  # noqa: E402
+from bot.services.report import load_report, make_report, render  # noqa: E402
 from storage.models import Body, Meeting, MeetingAttendee, Partner, Signal  # noqa: E402
 from storage.store import Store  # noqa: E402
 

@@ -57,7 +57,7 @@ def cli_export(tmp: Path) -> float:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'bench0.sqlite3'}"}
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "export", "--json"],
+        [sys.executable, "-m", "bot.interface.cli", "export", "--json"],
         env=env,
         capture_output=True,
         text=True,

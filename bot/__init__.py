@@ -1,1 +1,1 @@
-"""regiebot's Telegram-free core: configuration, search, rules, parsing, reports and the CLI."""
+"""regiebot: domain (rules), services (use cases), search, and interface (Telegram and the CLI)."""

@@ -8,7 +8,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
@@ -18,13 +17,10 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from storage.settings import default_database_url
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_KB_DIR = REPO_ROOT / "data"
-
-
-def default_database_url() -> str:
-    """An SQLite file in the user's data directory (e.g. ~/.local/share/regiebot on Linux)."""
-    return f"sqlite+aiosqlite:///{Path(user_data_dir('regiebot')) / 'regiebot.sqlite3'}"
 
 
 def _config_file() -> Path:

@@ -8,9 +8,9 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.core import Regie
+from bot.domain.shorten import shorten
 from bot.search import Hit, SearchAnswer
-from bot.shorten import shorten
+from bot.services.core import Regie
 from handlers.common import args_text, regie, reply
 from handlers.format import (
     GROUP_TITLES,

@@ -7,7 +7,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.shorten import shorten
+from bot.domain.shorten import shorten
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import MAX_ALERT, e
 from storage.entries import EntryError

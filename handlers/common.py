@@ -10,8 +10,8 @@ from telegram.constants import ChatAction, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot.core import Actor, Regie
-from bot.shorten import shorten
+from bot.domain.shorten import shorten
+from bot.services.core import Actor, Regie
 from handlers.format import MAX_ALERT, fit
 
 logger = logging.getLogger(__name__)

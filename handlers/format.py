@@ -9,9 +9,9 @@ from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.dutch_dates import format_date
+from bot.domain.dutch_dates import format_date
+from bot.domain.shorten import ELLIPSIS, shorten
 from bot.search.render import HEADINGS, STATUS
-from bot.shorten import ELLIPSIS, shorten
 
 MAX_TEXT = 4096
 MAX_ALERT = 200  # a callback query's answer (a toast or an alert)

@@ -16,9 +16,9 @@ from telegram.ext import (
     filters,
 )
 
-from bot.core import Actor
-from bot.dutch_dates import format_date, parse_dutch_date
-from bot.meeting_line import MAX_CANDIDATES, split_topics
+from bot.domain.dutch_dates import format_date, parse_dutch_date
+from bot.domain.meeting_line import MAX_CANDIDATES, split_topics
+from bot.services.core import Actor
 from handlers.browse import meeting_text
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import button, e, keyboard, meeting_saved

@@ -8,8 +8,8 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.dutch_dates import format_date, format_date_long
-from bot.meeting_line import MAX_CANDIDATES
+from bot.domain.dutch_dates import format_date, format_date_long
+from bot.domain.meeting_line import MAX_CANDIDATES
 from handlers import browse
 from handlers.common import actor, is_admin, regie, reply
 from handlers.format import STATUS_NL, button, e, keyboard, meeting_saved

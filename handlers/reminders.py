@@ -1,9 +1,9 @@
 """Cadence status and reminders on Telegram: /stand, /grafiek, /herinneringen, /volg, /ontvolg,
 /herinner_nu, the reminder and planned-meeting buttons, and the daily sweep job.
 
-The logic lives in bot/status.py and bot/reminders.py; this module parses, calls and replies.
-It also holds the Telegram sender the CLI's `regiebot remind` uses (bot/cli.py may not import
-telegram).
+The logic lives in bot/services/status.py and bot/services/reminders.py; this module parses,
+calls and replies. It also holds the Telegram sender the CLI's `regiebot remind` uses
+(bot/interface/cli.py imports it lazily, so `regiebot --help` does not load Telegram).
 """
 
 from __future__ import annotations
@@ -27,14 +27,20 @@ from telegram.ext import (
     ConversationHandler,
 )
 
-from bot.cadence import BodyCadence, CadenceStep, per_year_in
-from bot.chart import render_chart
 from bot.config import Settings
-from bot.dutch_dates import format_date
-from bot.meeting_line import match_body, pick_body
-from bot.reminder_buttons import button_target, open_question, record_answer, snooze_from_button
-from bot.reminder_rules import OutgoingMessage, catch_up_due, scheduled_decision
-from bot.reminders import (
+from bot.domain.cadence import BodyCadence, CadenceStep, per_year_in
+from bot.domain.dutch_dates import format_date
+from bot.domain.meeting_line import match_body, pick_body
+from bot.domain.shorten import shorten
+from bot.services.chart import render_chart
+from bot.services.reminder_buttons import (
+    button_target,
+    open_question,
+    record_answer,
+    snooze_from_button,
+)
+from bot.services.reminder_rules import OutgoingMessage, catch_up_due, scheduled_decision
+from bot.services.reminders import (
     ChatBlocked,
     CheckReport,
     ReminderError,
@@ -43,8 +49,7 @@ from bot.reminders import (
     SendFailed,
     run_check,
 )
-from bot.shorten import shorten
-from bot.status import (
+from bot.services.status import (
     StatusInputError,
     StatusReport,
     build_status,

@@ -11,8 +11,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import Application, CommandHandler, ContextTypes
 
-from bot.dutch_words import capitalised, counted
-from bot.report import ReportError, check_year, clean, make_report
+from bot.domain.dutch_words import capitalised, counted
+from bot.services.report import ReportError, check_year, clean, make_report
 from handlers.common import actor, is_admin, regie, reply, typing
 from handlers.format import STATUS_NL, e, fit, iso_to_nl
 from storage import inbox, rights

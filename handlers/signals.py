@@ -8,10 +8,10 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.core import Regie
-from bot.shorten import shorten
-from bot.signal_options import ADDRESSEES, SIGNAL_FLOW
-from bot.signal_sources import offered_as_source
+from bot.domain.shorten import shorten
+from bot.domain.signal_options import ADDRESSEES, SIGNAL_FLOW
+from bot.domain.signal_sources import offered_as_source
+from bot.services.core import Regie
 from handlers.browse import source_name
 from handlers.common import actor, args_text, is_admin, regie, reply
 from handlers.format import (

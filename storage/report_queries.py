@@ -3,7 +3,7 @@
 One pass over the year's meetings (plain columns, no ORM objects, so 10^4 meetings stay
 cheap), one over their attendees, and the knowledge base the report hangs them on: plans and
 their pillars, bodies with their cadence history, actions with the bodies and partners they
-name. The result is plain frozen dataclasses; bot/report.py turns them into the report.
+name. The result is plain frozen dataclasses; bot/services/report.py turns them into the report.
 """
 
 from __future__ import annotations

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.app.polling import InboxRunner
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.application import build_application
+from bot.interface.polling import InboxRunner
+from bot.services.core import Regie
 from storage import inbox
 from storage.store import Store
 from tests.conftest import DATA_DIR

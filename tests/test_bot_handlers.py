@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.app.polling import InboxRunner
+from bot.interface.polling import InboxRunner
 from storage.models import InboxUpdate, Meeting, Signal
 from tests.bot_harness import ADMIN_ID, STRANGER_ID, Harness, close_harness, make_harness
 from tests.fakes import DEFAULT_GROUP_ID, DEFAULT_USER_ID
@@ -314,7 +314,7 @@ async def test_the_daily_prune_forgets_old_handled_updates_only(bot: Harness) ->
 
     from sqlalchemy import update
 
-    from bot.app import prune_inbox
+    from bot.interface.application import prune_inbox
 
     await bot.say("/signaal oud bericht")
     await bot.say("/signaal nieuw bericht")
@@ -337,7 +337,7 @@ async def test_after_settle_memory_a_reload_lets_the_old_index_go(bot: Harness) 
     import gc
     import weakref
 
-    from bot.app import settle_memory
+    from bot.interface.application import settle_memory
 
     threshold = gc.get_threshold()
     try:

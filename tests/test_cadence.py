@@ -1,4 +1,4 @@
-"""The cadence rule (bot/cadence.py) over a table of dates, and its invariants."""
+"""The cadence rule (bot/domain/cadence.py) over a table of dates, and its invariants."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.cadence import (
+from bot.domain.cadence import (
     BodyCadence,
     CadenceStep,
     expected_by,

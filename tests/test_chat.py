@@ -9,9 +9,9 @@ import warnings
 
 import pytest
 
-from bot.chat import LOCAL_USER_ID, TerminalChat, run_chat
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.chat import LOCAL_USER_ID, TerminalChat, run_chat
+from bot.services.core import Regie
 from storage.store import Store
 from tests.conftest import DATA_DIR
 from tests.test_cli import regiebot
@@ -107,7 +107,7 @@ async def test_a_warning_during_the_chat_goes_to_the_log_and_not_the_terminal(
             warnings.warn("something a library says", UserWarning, stacklevel=1)
             return super().readline()
 
-    with caplog.at_level(logging.DEBUG, logger="bot.chat"):
+    with caplog.at_level(logging.DEBUG, logger="bot.interface.chat"):
         await run_chat(settings, stdin=WarnsOnReadline("/help\n"), stdout=out)
     assert "something a library says" not in out.getvalue()
     assert "something a library says" not in capsys.readouterr().err

@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 from sqlalchemy import insert, select
 
-from bot.app import INBOX_KEEP, LOCAL_USER_ID, LocalBotApi
-from bot.chat import TerminalChat
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.application import INBOX_KEEP, LOCAL_USER_ID, LocalBotApi
+from bot.interface.chat import TerminalChat
+from bot.services.core import Regie
 from storage import inbox
 from storage.db import _alembic_config, make_engine
 from storage.models import InboxUpdate, Meeting, Signal
@@ -122,7 +122,7 @@ def _telegram_message(
 
 
 def _chat_line(text: str, *, update_id: int | None = None) -> dict[str, Any]:
-    """A line typed in `regiebot chat`, built as bot/chat.py builds it (id: what it used)."""
+    """A line typed in `regiebot chat`, as bot/interface/chat.py builds it (id: what it used)."""
     raw: dict[str, Any] = {
         "message": {
             "message_id": 2,
@@ -138,7 +138,7 @@ def _chat_line(text: str, *, update_id: int | None = None) -> dict[str, Any]:
 
 
 def _chat_press(update_id: int, data: str) -> dict[str, Any]:
-    """A numbered button pressed in `regiebot chat` before 0004, as bot/chat.py built it."""
+    """A button pressed in `regiebot chat` before 0004, as bot/interface/chat.py built it."""
     return {
         "update_id": update_id,
         "callback_query": {

@@ -16,7 +16,7 @@ def regiebot(
     env: dict[str, str], *args: str, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.interface.cli", *args],
         env=env,
         input=stdin,
         capture_output=True,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.dutch_dates import (
+from bot.domain.dutch_dates import (
     DUTCH_MONTHS,
     DUTCH_WEEKDAYS,
     MAX_YEAR,

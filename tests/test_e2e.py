@@ -80,7 +80,7 @@ def start_bot(
 ) -> subprocess.Popen[bytes]:
     # PostgreSQL is migrated explicitly, as in production (SQLite upgrades itself).
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.interface.cli", "db", "upgrade"],
         env=cli_env,
         cwd=REPO,
         check=True,
@@ -94,7 +94,7 @@ def start_bot(
         "REGIEBOT_LOG_LEVEL": "DEBUG",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "run"],
+        [sys.executable, "-m", "bot.interface.cli", "run"],
         env=env,
         cwd=REPO,
         stdout=log.open("ab"),
@@ -162,7 +162,7 @@ def test_a_missing_or_malformed_token_is_a_one_line_error(cli_env: dict[str, str
     for token in ("", "not-a-token"):
         env = {**cli_env, "TELEGRAM_BOT_TOKEN": token}
         proc = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "run"],
+            [sys.executable, "-m", "bot.interface.cli", "run"],
             env=env,
             cwd=REPO,
             capture_output=True,

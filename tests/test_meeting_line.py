@@ -10,7 +10,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.meeting_line import (
+from bot.domain.meeting_line import (
     MAX_CANDIDATES,
     BodyName,
     MeetingDraft,

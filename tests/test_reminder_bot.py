@@ -400,7 +400,7 @@ async def test_the_sweep_job_respects_working_days_and_quiet_hours(bot: Harness)
 
 def regiebot(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.interface.cli", *args],
         env=env,
         capture_output=True,
         text=True,

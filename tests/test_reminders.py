@@ -11,15 +11,20 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from bot.config import Settings
-from bot.reminder_buttons import button_target, open_question, record_answer, snooze_from_button
-from bot.reminder_rules import (
+from bot.services.reminder_buttons import (
+    button_target,
+    open_question,
+    record_answer,
+    snooze_from_button,
+)
+from bot.services.reminder_rules import (
     OutgoingMessage,
     catch_up_due,
     in_quiet_hours,
     quiet_hours_end,
     scheduled_decision,
 )
-from bot.reminders import (
+from bot.services.reminders import (
     ChatBlocked,
     ReminderError,
     ReminderPolicy,
@@ -27,7 +32,7 @@ from bot.reminders import (
     record_due,
     run_check,
 )
-from bot.status import build_status
+from bot.services.status import build_status
 from storage import reminders as rstore
 from storage.models import Body, Meeting, MeetingQuestion, ReminderOutbox
 from storage.store import Store
@@ -461,7 +466,7 @@ async def test_meetings_no_longer_planned_are_not_asked_about(store: Store) -> N
     await add_meeting(store, "roa", D(2026, 1, 10), status="planned", chat=TEAM)  # too old
     await add_meeting(store, "roa", D(2026, 6, 11), status="planned", by=None)  # nobody to ask
     status = await build_status(store, on=DAY)
-    from bot.reminders import record_questions_due
+    from bot.services.reminders import record_questions_due
 
     assert await record_questions_due(store, DAY, POLICY) == 1
     async with store.sessions() as session:

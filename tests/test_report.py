@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from docx import Document
 
-from bot.cadence import CadenceStep, step_in_force
-from bot.chart import ChartRow
-from bot.cli_errors import CliError
 from bot.config import Settings
-from bot.dutch_words import capitalised, counted, number_word, times
-from bot.report import (
+from bot.domain.cadence import CadenceStep, step_in_force
+from bot.domain.dutch_words import capitalised, counted, number_word, times
+from bot.interface.cli_errors import CliError
+from bot.interface.report_cli import add_report_parser, cmd_report
+from bot.services.chart import ChartRow
+from bot.services.report import (
     ReportError,
     build_report,
     check_year,
@@ -30,8 +31,7 @@ from bot.report import (
     plan_in_force,
     render,
 )
-from bot.report_cli import add_report_parser, cmd_report
-from bot.report_render import md, render_markdown
+from bot.services.report_render import md, render_markdown
 from storage.entries import Source, log_meeting, record_signal
 from storage.report_queries import year_data
 from storage.store import Store
@@ -234,7 +234,9 @@ async def test_the_current_year_is_reported_so_far(store: Store) -> None:
     assert "**Nog gepland:** 10 juni 2026." in text
     [row] = [r for r in report.chart_rows if r.name.startswith("Regionaal Overleg")]
     assert (row.held, row.target) == (1, 4)
-    assert row.expected == 0  # 18 March, 30 days of grace: nothing expected yet (bot.cadence)
+    assert (
+        row.expected == 0
+    )  # 18 March, 30 days of grace: nothing expected yet (bot.domain.cadence)
 
 
 async def test_signals_of_the_year_come_with_addressee_and_status(store_2022: Store) -> None:
@@ -277,7 +279,8 @@ async def test_the_chart_gets_held_against_target_per_body(store_2022: Store) ->
     [(rows, title)] = seen
     assert "2022" in title
     by_name = {r.name: r for r in rows}
-    # As /grafiek draws it on 31/12/2022: held, the target in force, bot.cadence's expectation.
+    # As /grafiek draws it on 31/12/2022: held, the target in force, and the expectation of
+    # bot.domain.cadence.
     assert by_name["ROSE-actiegroep"] == ("ROSE-actiegroep", 2, 6, 5)
     assert by_name["ROSE algemene vergadering"][1:3] == (0, 3)
     assert by_name["Lerend netwerk trajectbegeleiders"][1:3] == (4, 12)
@@ -471,15 +474,15 @@ async def test_regiebot_report_refuses_bad_input_with_one_line(
 
 def test_regiebot_report_as_a_command_once_wired(cli_env: dict[str, str], tmp_path: Path) -> None:
     if " report " not in regiebot(cli_env, "--help").stdout:
-        pytest.skip("`regiebot report` is not wired into bot/cli.py yet")
+        pytest.skip("`regiebot report` is not wired into bot/interface/cli.py yet")
     assert "3000 is in the future" in _one_line_error(regiebot(cli_env, "report", "3000"))
     empty = _one_line_error(regiebot(cli_env, "report", "2022", "-o", str(tmp_path / "x.docx")))
     assert "nothing was logged for 2022" in empty
 
 
 def test_the_cli_offers_exactly_the_formats_the_report_can_write() -> None:
-    from bot.report import FORMATS
-    from bot.report_cli import FORMAT_CHOICES
+    from bot.interface.report_cli import FORMAT_CHOICES
+    from bot.services.report import FORMATS
 
     assert tuple(FORMATS) == FORMAT_CHOICES
 

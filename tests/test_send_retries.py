@@ -22,11 +22,11 @@ from telegram.error import TimedOut
 from telegram.ext import Application
 
 import tests.fakes.botapi as fake_botapi
-from bot.app import build_application
-from bot.app.flood import FloodControl
-from bot.app.polling import InboxRunner
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.application import build_application
+from bot.interface.flood import FloodControl
+from bot.interface.polling import InboxRunner
+from bot.services.core import Regie
 from storage import inbox
 from storage.models import Signal
 from storage.store import Store

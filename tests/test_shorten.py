@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.shorten import shorten
+from bot.domain.shorten import shorten
 from handlers.format import button, fit
 from tests.fakes.tghtml import parse_html
 

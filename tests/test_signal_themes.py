@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.signal_sources import offered_as_source
-from bot.signal_themes import ThemeDetector
+from bot.domain.signal_sources import offered_as_source
+from bot.domain.signal_themes import ThemeDetector
 from tests.bot_harness import Harness, close_harness, make_harness
 from tests.conftest import DATA_DIR
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
-from bot.status import (
+from bot.services.status import (
     StatusInputError,
     build_status,
     chart_rows,

@@ -22,10 +22,10 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.app import build_application
-from bot.app.polling import InboxRunner
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.application import build_application
+from bot.interface.polling import InboxRunner
+from bot.services.core import Regie
 from storage import inbox
 from storage.models import Meeting, Signal
 from storage.store import Store

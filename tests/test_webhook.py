@@ -22,8 +22,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from bot.app.polling import ALLOWED_UPDATES
-from bot.webhook import MAX_BODY, SECRET_HEADER, WebhookServer, webhook_config
+from bot.interface.polling import ALLOWED_UPDATES
+from bot.interface.webhook import MAX_BODY, SECRET_HEADER, WebhookServer, webhook_config
 from storage.models import InboxUpdate
 from tests.bot_harness import Harness, close_harness, make_harness
 from tests.fakes import ApiError, FakeBotApi, FakeBotApiServer

@@ -22,7 +22,7 @@ from typing import Final, Literal
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.dutch_dates import correct_date_typos, parse_dutch_date, parse_time_of_day
+from bot.domain.dutch_dates import correct_date_typos, parse_dutch_date, parse_time_of_day
 
 MIN_SCORE: Final = 50.0
 """A window of words scoring this much for some body is taken as a reference to a body."""

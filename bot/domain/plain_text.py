@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.meeting_line import MeetingDraft
+from bot.domain.meeting_line import MeetingDraft
 
 _QUESTION_START: Final = re.compile(
     r"^\s*(?:wat|wie|wanneer|waar|waarom|waarover|hoe|hoeveel|hoelang|welke|welk|is|zijn|"

@@ -40,11 +40,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, RequestData
 
-from bot.app.flood import FloodControl
-from bot.app.polling import ALLOWED_UPDATES, InboxRunner, poll
 from bot.config import Settings
-from bot.core import Regie
-from bot.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
+from bot.interface.flood import FloodControl
+from bot.interface.polling import ALLOWED_UPDATES, InboxRunner, poll
+from bot.interface.webhook import MAX_CONNECTIONS, WebhookConfig, WebhookServer, webhook_config
+from bot.services.core import Regie
 from handlers import browse, commands, meetings, proposals, reminders, reports, signals
 from handlers.common import gate, on_error
 from storage import inbox

@@ -23,10 +23,10 @@ import warnings
 from collections.abc import Iterator
 from typing import Any, TextIO
 
-from bot.app import LOCAL_CHAT_ID, LOCAL_USER_ID, LocalBotApi, build_application
-from bot.app.polling import InboxRunner
 from bot.config import Settings
-from bot.core import Regie
+from bot.interface.application import LOCAL_CHAT_ID, LOCAL_USER_ID, LocalBotApi, build_application
+from bot.interface.polling import InboxRunner
+from bot.services.core import Regie
 from storage import inbox
 
 logger = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot.cli_errors import CliError
 from bot.config import Settings, get_settings
-from bot.report_cli import add_report_parser
+from bot.interface.cli_errors import CliError
+from bot.interface.report_cli import add_report_parser
 from storage.errors import KnowledgeBaseError, StorageError
 from storage.kb import KINDS, load_dir
 from storage.store import Store, describe_url
@@ -145,7 +145,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the Telegram bot (long polling) until interrupted."""
     import signal
 
-    from bot.app import run_bot
+    from bot.interface.application import run_bot
 
     logging.getLogger().setLevel(getattr(logging, settings.log_level.upper(), logging.INFO))
     stop = asyncio.Event()
@@ -161,7 +161,7 @@ async def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
     """Talk to the bot in the terminal (no Telegram needed)."""
-    from bot.chat import run_chat
+    from bot.interface.chat import run_chat
 
     await run_chat(settings)
     return 0
@@ -169,7 +169,7 @@ async def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 def _at_date(args: argparse.Namespace, settings: Settings) -> tuple[dt.date, dt.datetime]:
     """The day --at names (today in the team's time zone by default) and the wall clock."""
-    from bot.status import StatusInputError, parse_iso_date
+    from bot.services.status import StatusInputError, parse_iso_date
 
     now = dt.datetime.now(ZoneInfo(settings.timezone))
     if args.at is None:
@@ -182,7 +182,7 @@ def _at_date(args: argparse.Namespace, settings: Settings) -> tuple[dt.date, dt.
 
 async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """Where every body with a cadence stands on a date (today by default)."""
-    from bot.status import build_status, render_status_text
+    from bot.services.status import build_status, render_status_text
 
     day, _ = _at_date(args, settings)
     store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)

@@ -1,7 +1,7 @@
 """The CLI's one-line error, in its own module so every sub-command module shares one class.
 
-(`python -m bot.cli` loads bot/cli.py as __main__; a class defined there would differ from the
-one other modules import from bot.cli.)
+(`python -m bot.interface.cli` loads bot/interface/cli.py as __main__; a class defined there
+would differ from the one other modules import from bot.interface.cli.)
 """
 
 from __future__ import annotations

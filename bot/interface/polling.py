@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError, RetryAfter
 from telegram.ext import Application
 
-from bot.core import Regie
+from bot.services.core import Regie
 from storage import inbox
 
 logger = logging.getLogger(__name__)

@@ -1,6 +1,7 @@
 """`regiebot report YEAR`: the jaarverslag of a year as a Word document or Markdown file.
 
-Wired into bot/cli.py's parser by `add_report_parser(sub)`; errors are one line (CliError).
+Wired into bot/interface/cli.py's parser by `add_report_parser(sub)`; errors are one line
+(CliError).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from zoneinfo import ZoneInfo
 from bot.config import Settings
 
 if TYPE_CHECKING:
-    from bot.report import ReportFile
+    from bot.services.report import ReportFile
 
-FORMAT_CHOICES = ("docx", "md")  # bot.report.FORMATS; not imported here to keep start-up fast
+FORMAT_CHOICES = (
+    "docx",
+    "md",
+)  # bot.services.report.FORMATS; not imported here to keep start-up fast
 
 
 def _cli_error(message: str) -> Exception:
-    from bot.cli_errors import CliError
+    from bot.interface.cli_errors import CliError
 
     return CliError(message)
 
@@ -49,7 +53,7 @@ def _write(made: ReportFile, output: Path, chart_path: Path | None) -> None:
 
 async def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     """Write the jaarverslag of YEAR (docx or md) to --output."""
-    from bot.report import ReportError, check_year, make_report
+    from bot.services.report import ReportError, check_year, make_report
     from storage.store import Store
 
     today = dt.datetime.now(ZoneInfo(settings.timezone)).date()

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from bot.domain.shorten import ELLIPSIS
 from bot.search.lexicon import KINDS
 from bot.search.text import fold
-from bot.shorten import ELLIPSIS
 
 SNIPPET_CHARS: Final = 160
 MIN_INNER: Final = 5  # shorter words are only looked for at the start of a word

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bot.shorten import shorten
+from bot.domain.shorten import shorten
 
 Record = Mapping[str, Any]
 

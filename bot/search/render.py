@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Final
 
+from bot.domain.shorten import shorten
 from bot.search.answer import Hit, SearchAnswer
-from bot.shorten import shorten
 
 HEADINGS: Final = {
     "actions": "Acties",

@@ -11,7 +11,7 @@ import io
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from bot.shorten import shorten
+from bot.domain.shorten import shorten
 
 NAME_WIDTH = 26  # characters of a body's name shown beside its bar
 HELD_OK = "#2e7d32"

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
-from bot.meeting_line import (
+from bot.domain.meeting_line import (
     BodyAnswer,
     BodyName,
     MeetingDraft,
@@ -31,9 +31,9 @@ from bot.meeting_line import (
     read_body_answer,
     split_names,
 )
-from bot.plain_text import PlainReading, is_question, read_signal, reads_as_meeting
+from bot.domain.plain_text import PlainReading, is_question, read_signal, reads_as_meeting
+from bot.domain.signal_themes import ThemeDetector
 from bot.search import SearchAnswer, SearchIndex
-from bot.signal_themes import ThemeDetector
 from storage import entries, inbox, proposals
 from storage.entries import EntryError, Source, Stored
 from storage.proposals import ProposalRecord
@@ -196,9 +196,9 @@ class Regie:
         self.index.rebuild(self.snapshot)
         self._learn_names()
         if gc.get_freeze_count():
-            # Start-up objects were frozen out of the collector (bot.app.settle_memory). The
-            # old index holds reference cycles: thaw so that it can go (with any erased name
-            # in it), then freeze what is alive now.
+            # Start-up objects were frozen out of the collector
+            # (bot.interface.application.settle_memory). The old index holds reference cycles:
+            # thaw so that it can go (with any erased name in it), then freeze what is alive now.
             gc.unfreeze()
             gc.collect()
             gc.freeze()
@@ -449,7 +449,7 @@ class Regie:
     # --- signals ------------------------------------------------------------------------------
 
     def detect_themes(self, text: str) -> list[str]:
-        """Theme ids the text names (bot.signal_themes: words, inflections, compounds)."""
+        """Theme ids the text names (bot.domain.signal_themes: words, inflections, compounds)."""
         return self.themes.detect(text)
 
     async def record_signal(self, text: str, actor: Actor) -> Stored:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from bot.dutch_dates import format_date
-from bot.reminders import SNOOZE_DAYS, ReminderError
-from bot.status import short_name
+from bot.domain.dutch_dates import format_date
+from bot.services.reminders import SNOOZE_DAYS, ReminderError
+from bot.services.status import short_name
 from storage import reminders as rstore
 from storage.models import Body, Meeting
 from storage.store import Store

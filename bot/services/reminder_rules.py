@@ -11,8 +11,8 @@ from html import escape
 from typing import Any, Final
 
 from bot.config import Settings
-from bot.dutch_dates import format_date
-from bot.status import BodyStatus, StatusReport, short_name
+from bot.domain.dutch_dates import format_date
+from bot.services.status import BodyStatus, StatusReport, short_name
 from storage.reminders import ChatSettings
 
 MAX_BODY_BUTTONS: Final = 8

@@ -15,7 +15,8 @@ A check (the daily sweep, `/herinner_nu`, `regiebot remind`) runs in three steps
 
 Sending goes through an injected async callable, so the bot, the CLI and tests share this code;
 no Telegram here. Quiet hours and working days are the scheduled job's business only
-(bot/reminder_rules.py holds them and the message texts; bot/reminder_buttons.py the buttons).
+(bot/services/reminder_rules.py holds them and the message texts;
+bot/services/reminder_buttons.py the buttons).
 """
 
 from __future__ import annotations
@@ -28,17 +29,17 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from bot.cadence import DEFAULT_GRACE_DAYS
 from bot.config import Settings
-from bot.dutch_dates import format_date
-from bot.reminder_rules import (
+from bot.domain.cadence import DEFAULT_GRACE_DAYS
+from bot.domain.dutch_dates import format_date
+from bot.services.reminder_rules import (
     OutgoingMessage,
     plan_reminders,
     question_message,
     reminder_message,
     why_not,
 )
-from bot.status import BodyStatus, StatusReport, build_status
+from bot.services.status import BodyStatus, StatusReport, build_status
 from storage import reminders as rstore
 from storage.models import Body, Meeting, MeetingQuestion, ReminderOutbox
 from storage.store import Store

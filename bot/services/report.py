@@ -3,7 +3,7 @@
 The team's own reports (jaarverslag 2021, 2022) go pillar by pillar of the plan in force and,
 per overlegorgaan, give W13's role ("Rol regie: ..."), how often it met ("kwam in 2022 twee
 keer samen"), what was on the agenda and what came of it. This module builds that structure
-from the store (no Telegram here); bot/report_render.py writes it as Markdown or Word.
+from the store (no Telegram here); bot/services/report_render.py writes it as Markdown or Word.
 
 Which plan, which pillar:
 - the plan in force is the newest plan whose period covers the year; between equally new plans
@@ -30,10 +30,10 @@ from typing import Final
 from babel.dates import format_date as babel_format_date
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.cadence import BodyCadence, CadenceStep, standing, step_in_force
-from bot.chart import ChartRow, render_chart
-from bot.dutch_words import counted, number_word, times
-from bot.shorten import shorten
+from bot.domain.cadence import BodyCadence, CadenceStep, standing, step_in_force
+from bot.domain.dutch_words import counted, number_word, times
+from bot.domain.shorten import shorten
+from bot.services.chart import ChartRow, render_chart
 from storage.report_queries import (
     ActionRow,
     BodyRow,
@@ -338,7 +338,7 @@ def _body_section(
 
 
 def _chart_row(body: BodyRow, held: int, year: int, today: dt.date) -> ChartRow | None:
-    """The body's bar as /grafiek draws it (bot.cadence's standing), on 31/12 or today."""
+    """The body's bar as /grafiek draws it (bot.domain.cadence's standing), on 31/12 or today."""
     on = today if year == today.year else dt.date(year, 12, 31)
     cadence = BodyCadence(
         id=body.id,
@@ -508,7 +508,7 @@ def render(
     report: Report, fmt: str, *, chart: ChartRenderer | None = None, chart_name: str | None = None
 ) -> ReportFile:
     """Write the report as .docx or .md (CPU-bound: call it in a thread from async code)."""
-    from bot.report_render import render_docx, render_markdown
+    from bot.services.report_render import render_docx, render_markdown
 
     if fmt not in FORMATS:
         raise ReportError(

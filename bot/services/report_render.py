@@ -1,4 +1,4 @@
-"""Write a jaarverslag (bot/report.py's Report) as Markdown or as a Word document.
+"""Write a jaarverslag (bot/services/report.py's Report) as Markdown or as a Word document.
 
 Both follow the team's own reports: pillars as first-level headings, overlegorganen below
 them, "Rol regie:" and "Resultaat:" paragraphs, the agenda as a bulleted list. The .docx uses
@@ -14,8 +14,8 @@ import io
 import re
 from typing import Any
 
-from bot.dutch_words import counted, times
-from bot.report import (
+from bot.domain.dutch_words import counted, times
+from bot.services.report import (
     ActionLine,
     BodySection,
     PartnerLine,

@@ -1,7 +1,7 @@
 """Where every body with a cadence stands on a date: rows for /stand, the chart and the CLI.
 
 The rows come from two aggregate queries (storage/cadence_queries.py) and the pure rule in
-bot/cadence.py. Rendering: Dutch HTML for Telegram, plain text and JSON for the terminal.
+bot/domain/cadence.py. Rendering: Dutch HTML for Telegram, plain text and JSON for the terminal.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any, Final
 
-from bot.cadence import DEFAULT_GRACE_DAYS, BodyCadence, CadenceStep, standing
-from bot.chart import ChartRow
-from bot.dutch_dates import format_date, parse_dutch_date
+from bot.domain.cadence import DEFAULT_GRACE_DAYS, BodyCadence, CadenceStep, standing
+from bot.domain.dutch_dates import format_date, parse_dutch_date
+from bot.services.chart import ChartRow
 from storage.cadence_queries import BodyRow, HeldSoFar, body_rows, held_so_far
 from storage.store import Store
 

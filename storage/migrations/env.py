@@ -1,7 +1,8 @@
-"""Alembic environment: runs on the connection regiebot hands over, or on DATABASE_URL."""
+"""Alembic environment: runs on the connection regiebot hands over, else on sqlalchemy.url from
+the Alembic config, DATABASE_URL, or the default SQLite file (storage/settings.py; no bot/ here).
+"""
 
 import asyncio
-import os
 
 from alembic import context
 from sqlalchemy.engine import Connection
@@ -24,10 +25,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    from bot.config import get_settings
     from storage.db import make_engine
+    from storage.settings import database_url_from_env
 
-    engine = make_engine(os.environ.get("DATABASE_URL") or get_settings().database_url)
+    engine = make_engine(config.get_main_option("sqlalchemy.url") or database_url_from_env())
     async with engine.begin() as conn:
         await conn.run_sync(_run)
     await engine.dispose()

@@ -23,7 +23,7 @@ down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-# What bot/chat.py sent as when this was written (bot.app.LOCAL_USER_ID, LOCAL_CHAT_ID and the
+# What bot/interface/chat.py sent as when this was written (bot.interface.application.LOCAL_USER_ID, LOCAL_CHAT_ID and the
 # name); copied, not imported, so that this migration keeps meaning what it meant.
 _LOCAL_USER_ID = 1
 _LOCAL_CHAT_ID = 1

@@ -1,0 +1,1 @@
+"""Pure rules and the typed model: no Telegram, no storage sessions, no clock."""

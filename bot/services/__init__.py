@@ -1,0 +1,1 @@
+"""Use cases over the store (Telegram-free): the core, status, reminders, reports and charts."""
