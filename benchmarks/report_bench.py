@@ -1,7 +1,8 @@
 """The jaarverslag of a year with 10^4 meetings on SQLite: print medians (issue 7).
 
-Target on this 2-core machine: one report (gather + render, chart included) <= 5 s. Printed,
-never asserted.
+In-process (gather, render, the whole report) and as a whole process: `regiebot report YEAR`
+on the same file, Python start-up and imports included. Target on this 2-core machine: one
+report (gather + render, chart included) <= 5 s. Printed, never asserted.
     .venv/bin/python benchmarks/report_bench.py [--meetings 10000] [--runs 3]
 """
 
@@ -21,6 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from sqlalchemy import insert, select  # noqa: E402
+from whole_process import REGIEBOT, Sample, clean_env, measure, median_mib, median_seconds  # noqa: E402
 
 from bot.config import DEFAULT_KB_DIR  # noqa: E402
 from bot.services.report import load_report, make_report, render  # noqa: E402
@@ -37,7 +39,18 @@ WORDS = (
 )  # fmt: skip
 
 
-async def fill(store: Store, meetings: int, signals: int) -> None:
+async def fill(
+    store: Store,
+    meetings: int,
+    signals: int,
+    *,
+    first: dt.date = dt.date(YEAR, 1, 1),
+    days: int = 365,
+) -> None:
+    """Bulk-insert meetings and signals dated from `first` over `days` days (process_bench too).
+
+    Meeting ids are numbered from 1: for a store that has no meetings yet.
+    """
     rng = random.Random(7)
     async with store.sessions() as session:
         bodies = list((await session.scalars(select(Body.id))).all())
@@ -52,7 +65,7 @@ async def fill(store: Store, meetings: int, signals: int) -> None:
                 {
                     "id": i + 1,
                     "body_id": rng.choice(bodies),
-                    "date": dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(365)),
+                    "date": first + dt.timedelta(days=rng.randrange(days)),
                     "status": rng.choices(("held", "planned", "cancelled"), (90, 5, 5))[0],
                     "topics": topics,
                     "notes": f"Notitie {i}: " + " ".join(rng.choices(WORDS, k=12))
@@ -71,7 +84,7 @@ async def fill(store: Store, meetings: int, signals: int) -> None:
             [
                 {
                     "text": "Signaal " + " ".join(rng.choices(WORDS, k=8)),
-                    "date": dt.date(YEAR, 1, 1) + dt.timedelta(days=rng.randrange(365)),
+                    "date": first + dt.timedelta(days=rng.randrange(days)),
                     "status": rng.choice(("nieuw", "doorgegeven", "beantwoord", "afgesloten")),
                     "addressee": rng.choice((None, "VDAB", "minister van Werk")),
                     "logged_by": 1000,
@@ -115,12 +128,24 @@ async def bench(meetings: int, signals: int, runs: int) -> None:
                 timings[f"whole {fmt} report"].append(time.perf_counter() - t)
                 size = len(made.content) if fmt == "docx" else size
         await store.close()
+        whole: dict[str, list[Sample]] = {"docx": [], "md": []}
+        env = clean_env(Path(tmp), url)
+        for _ in range(runs):
+            for fmt in whole:
+                out = str(Path(tmp) / f"jaarverslag.{fmt}")
+                argv = [REGIEBOT, "report", str(YEAR), "--format", fmt, "--output", out]
+                whole[fmt].append(measure(argv, env, Path(tmp)))
     print(
         f"report of {YEAR}: {report.held_total} held meetings, {len(report.signals)} signals "
         f"listed, docx {size / 1024:.0f} KiB; median of {runs} runs (target <= 5 s)"
     )
     for key, values in timings.items():
         print(f"  {key:<32} {median(values)}")
+    for fmt, samples in whole.items():
+        print(
+            f"  {f'regiebot report {YEAR} ({fmt})':<32} {median_seconds(samples):.2f} s"
+            f"   (whole process, peak RSS {median_mib(samples):.0f} MiB)"
+        )
 
 
 def main() -> None:
