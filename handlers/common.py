@@ -72,6 +72,7 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not addressed_to_bot(update, context.bot.username):
         raise ApplicationHandlerStop
     core = regie(context)
+    await core.refresh()  # what other instances changed: entries, members
     role = await core.role_of(update.effective_user.id)
     if role is None:
         # Nothing they send is kept: the raw update leaves the inbox too.

@@ -9,6 +9,7 @@ from storage.changes import WINDOW, ChangeReader
 from storage.entries import Source
 from storage.models import AuditEntry
 from storage.store import Store
+from tests.bot_harness import close_harness, make_harness
 
 
 async def test_a_reader_sees_each_new_change_once_and_not_what_it_loaded(store: Store) -> None:
@@ -60,3 +61,24 @@ async def test_a_change_that_commits_after_a_later_id_is_still_seen(store: Store
         assert await reader.new(session) == []
         # Far below the window it would be missed: the window is there to be wide enough.
         assert WINDOW >= 100
+
+
+async def test_an_entry_logged_through_one_instance_is_found_by_another_at_once(
+    database_url: str,
+) -> None:
+    first = await make_harness(database_url)
+    second = await make_harness(database_url)
+    try:
+        before = second.regie.ask("ploegenwerk kinderopvang").hits("signals")
+        assert before == []
+        await first.say("/signaal geen kinderopvang voor ploegenwerk in Menen")
+        texts = await second.say("ploegenwerk kinderopvang")
+        assert any("ploegenwerk" in text for text in texts)
+        # and a member removed through the first is refused by the second at its next message
+        await first.say("/lid 4321 Collega", user_id=777)
+        assert "Sorry" not in (await second.say("ROA", user_id=4321))[0]
+        await first.say("/lid weg 4321", user_id=777)
+        assert "Sorry" in (await second.say("ROA", user_id=4321))[0]
+    finally:
+        await close_harness(first)
+        await close_harness(second)

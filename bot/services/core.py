@@ -35,6 +35,7 @@ from bot.domain.plain_text import PlainReading, is_question, read_signal, reads_
 from bot.domain.signal_themes import ThemeDetector
 from bot.search import SearchAnswer, SearchIndex
 from storage import entries, inbox, proposals
+from storage.changes import ChangeReader
 from storage.entries import EntryError, Source, Stored
 from storage.proposals import ProposalRecord
 from storage.store import Store
@@ -137,6 +138,10 @@ class Regie:
     related: list[RelatedName] = field(default_factory=list)
     # the themes' names and synonyms, compiled once, not for every signal
     themes: ThemeDetector = field(default_factory=ThemeDetector)
+    # what of the change feed (the audit log) this process has applied to its index
+    changes: ChangeReader = field(default_factory=ChangeReader)
+    # entries this process created and indexed itself: their feed rows need no reload
+    own_creates: set[tuple[str, str]] = field(default_factory=set)
     # user id -> (when looked up, role): the gate asks for every update
     roles: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
@@ -145,14 +150,69 @@ class Regie:
         store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
         tz = ZoneInfo(settings.timezone)
         the_clock = clock or (lambda: dt.datetime.now(tz))
+        changes = ChangeReader()
         async with store.sessions() as session:
+            await changes.start(session)  # before the reads: a change in between is re-applied
             snapshot = await export_store(session)
         index = SearchIndex.build(snapshot, today=the_clock().date())
         regie = cls(
-            store=store, settings=settings, index=index, snapshot=snapshot, clock=the_clock
+            store=store,
+            settings=settings,
+            index=index,
+            snapshot=snapshot,
+            clock=the_clock,
+            changes=changes,
         )
         regie._learn_names()
         return regie
+
+    def _indexed(self, kind: str, stored: Stored) -> None:
+        """Put an entry this process stored into its index at once."""
+        self.index.upsert(kind, stored.record)
+        if stored.created:
+            if len(self.own_creates) > 10_000:
+                self.own_creates.clear()  # only costs a reload of each when the feed comes by
+            self.own_creates.add((stored.entity, str(stored.id)))
+
+    async def refresh(self) -> None:
+        """Apply what other instances (or other processes) changed since the last call.
+
+        One query when nothing changed. Entries logged, edited or undone elsewhere are
+        re-read into the search index; a member added, changed or removed is looked up again.
+        """
+        async with self.store.sessions() as session:
+            fresh = await self.changes.new(session)
+            if not fresh:
+                return
+            to_load: dict[tuple[str, str], None] = {}
+            reload_all = False
+            for change in fresh:
+                key = (change.entity, change.entity_id)
+                if change.action == "create" and key in self.own_creates:
+                    self.own_creates.discard(key)
+                    continue
+                if change.entity == "member":
+                    if change.entity_id.isdigit():
+                        self.forget_role(int(change.entity_id))
+                    if change.action == "erase":
+                        reload_all = True  # names were scrubbed from entries
+                elif change.entity in ("meeting", "signal") and change.entity_id.isdigit():
+                    to_load[key] = None
+            if reload_all:
+                self.roles.clear()
+                snapshot = await export_store(session)
+            else:
+                for entity, entity_id in to_load:
+                    kind = f"{entity}s"
+                    load = entries.get_meeting if entity == "meeting" else entries.get_signal
+                    record = await load(session, int(entity_id))
+                    if record is None:
+                        self.index.remove(kind, entity_id)
+                    else:
+                        self.index.upsert(kind, record)
+                return
+        self.snapshot = snapshot
+        self.index.rebuild(snapshot)
 
     async def close(self) -> None:
         await self.store.close()
@@ -286,7 +346,7 @@ class Regie:
             return stored
 
         stored = await self.store.write(unit)
-        self.index.upsert("meetings", stored.record)
+        self._indexed("meetings", stored)
         return stored
 
     async def update_meeting(self, actor: Actor, meeting_id: int, **changes: Any) -> Stored:
@@ -416,7 +476,7 @@ class Regie:
                 return stored
 
             stored = await self.store.write(unit)
-            self.index.upsert("meetings", stored.record)
+            self._indexed("meetings", stored)
             return stored
         text = str(data.get("text") or "")
         themes = list(data.get("themes") or [])
@@ -430,7 +490,7 @@ class Regie:
             return stored
 
         stored = await self.store.write(signal_unit)
-        self.index.upsert("signals", stored.record)
+        self._indexed("signals", stored)
         return stored
 
     async def decline_proposal(self, actor: Actor, proposal_id: int) -> ProposalRecord:
@@ -468,7 +528,7 @@ class Regie:
             return stored
 
         stored = await self.store.write(unit)
-        self.index.upsert("signals", stored.record)
+        self._indexed("signals", stored)
         return stored
 
     async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
