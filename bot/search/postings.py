@@ -81,6 +81,26 @@ class KindIndex:
         if key in self.ordinal:
             self.remove(key)
         ordinal = len(self.records)
+        postings = self.postings
+        find = postings.get
+        for term, impact in self.impacts(fields, links).items():
+            entry = find(term)
+            if entry is None:
+                entry = postings[term] = (array("I"), array("f"))
+            entry[0].append(ordinal)
+            entry[1].append(impact)
+        self.records.append(record)
+        self.dates.append(date)
+        self.names.append(tuple(name_key(n) for n in names if n))
+        self.ordinal[key] = ordinal
+        self.alive += 1
+        self._idf.clear()
+        return ordinal
+
+    def impacts(
+        self, fields: Sequence[tuple[str, str]], links: Sequence[tuple[str, float]]
+    ) -> dict[str, float]:
+        """Each term of a record with its BM25F impact (what its postings hold)."""
         weights: dict[str, float] = {}
         for name, text in fields:
             if not text:
@@ -94,22 +114,8 @@ class KindIndex:
                 add_terms(text, norm, self.vocab, weights)
         for term, weight in links:
             weights[term] = weights.get(term, 0.0) + weight
-        postings = self.postings
-        find = postings.get
-        for term, wtf in weights.items():
-            entry = find(term)
-            if entry is None:
-                entry = postings[term] = (array("I"), array("f"))
-            entry[0].append(ordinal)
-            # BM25 saturation; the constant (k1 + 1) factor is left out as it ranks nothing.
-            entry[1].append(wtf / (K1 + wtf))
-        self.records.append(record)
-        self.dates.append(date)
-        self.names.append(tuple(name_key(n) for n in names if n))
-        self.ordinal[key] = ordinal
-        self.alive += 1
-        self._idf.clear()
-        return ordinal
+        # BM25 saturation; the constant (k1 + 1) factor is left out as it ranks nothing.
+        return {term: wtf / (K1 + wtf) for term, wtf in weights.items()}
 
     def _add_repeated(self, text: str, norm: float, weights: dict[str, float]) -> None:
         """add_terms for a text many records share (a meeting's body), analysed once."""
@@ -149,6 +155,14 @@ class KindIndex:
 
     def get(self, term: str) -> Postings | None:
         return self.postings.get(term)
+
+    def df_of(self, term: str) -> int:
+        """How many records hold the term (tombstones included)."""
+        entry = self.postings.get(term)
+        return len(entry[0]) if entry is not None else 0
+
+    def term_idf(self, term: str) -> float:
+        return self.idf(self.df_of(term))
 
 
 def name_key(name: str) -> tuple[frozenset[str], frozenset[str]]:

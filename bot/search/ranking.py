@@ -44,9 +44,8 @@ def group_weights(index: KindIndex, groups: Sequence[Group]) -> list[float]:
         best = 0.0
         if not group.optional:
             for alt in group.alts:
-                entry = index.get(alt.terms[0])
-                if entry is not None:
-                    best = max(best, alt.weight * index.idf(len(entry[0])))
+                if index.get(alt.terms[0]) is not None:
+                    best = max(best, alt.weight * index.term_idf(alt.terms[0]))
         weights.append(best)
     return weights
 
@@ -60,8 +59,8 @@ def _alt_candidates(index: KindIndex, alt: Alt, cap: int) -> tuple[dict[int, flo
         if entry is None:
             return {}, False
         docs, impacts = entry
-        weight = alt.weight * index.idf(len(docs)) / len(alt.terms)
-        if len(docs) > cap:
+        weight = alt.weight * index.term_idf(term) / len(alt.terms)
+        if index.df_of(term) > cap:
             truncated = True
             docs, impacts = docs[-cap:], impacts[-cap:]
         if result is None:
@@ -87,7 +86,7 @@ def alt_score(index: KindIndex, alt: Alt, ordinal: int) -> float:
         i = bisect_left(docs, ordinal)
         if i == len(docs) or docs[i] != ordinal:
             return 0.0
-        total += alt.weight * index.idf(len(docs)) * impacts[i] / len(alt.terms)
+        total += alt.weight * index.term_idf(term) * impacts[i] / len(alt.terms)
     return total
 
 

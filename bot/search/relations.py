@@ -241,7 +241,7 @@ def link_groups(
             entry = logs.get(term)
             if entry is None:
                 continue
-            idf = logs.idf(len(entry[0]))
+            idf = logs.term_idf(term)
             for i, group in enumerate(groups):
                 if any(group.stems & stems for stems in names):
                     weight = max(1.0, LINK_OVER_MENTION * strongest[i] / idf) * score / top
@@ -257,9 +257,8 @@ def _strongest(logs: KindIndex, group: Group) -> float:
     combined as ranking combines them (the best one plus a share of the others)."""
     values = []
     for alt in group.alts:
-        entry = logs.get(alt.terms[0])
-        if entry is not None:
-            values.append(alt.weight * logs.idf(len(entry[0])))
+        if logs.get(alt.terms[0]) is not None:
+            values.append(alt.weight * logs.term_idf(alt.terms[0]))
     if not values:
         return 0.0
     return (1.0 - OTHER_ALTS) * max(values) + OTHER_ALTS * sum(values)
