@@ -69,18 +69,32 @@ class ChangeReader:
         self.applied = {int(seq) for seq in rows}
 
     async def new(self, session: AsyncSession) -> list[Change]:
-        """The changes not applied yet, oldest first; marks them applied."""
+        """The changes not applied yet, oldest first; marks them applied.
+
+        Only ids are read for the window (cheap when nothing changed); the rows of the new
+        ones are read after."""
+        ids = [
+            int(seq)
+            for seq in await session.scalars(
+                select(AuditEntry.id)
+                .where(AuditEntry.id > max(0, self.seen - WINDOW))
+                .order_by(AuditEntry.id)
+            )
+        ]
+        wanted = [seq for seq in ids if seq not in self.applied]
+        if not wanted:
+            return []
         fresh: list[Change] = []
-        after = max(0, self.seen - WINDOW)
-        while True:
-            batch = await changes_after(session, after)
-            fresh.extend(change for change in batch if change.seq not in self.applied)
-            if len(batch) < BATCH:
-                break
-            after = batch[-1].seq
-        if fresh:
-            self.applied.update(change.seq for change in fresh)
-            self.seen = max(self.seen, fresh[-1].seq)
-            floor = self.seen - WINDOW
-            self.applied = {seq for seq in self.applied if seq > floor}
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start : start + BATCH]
+            rows = await session.execute(
+                select(AuditEntry.id, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action)
+                .where(AuditEntry.id.in_(chunk))
+                .order_by(AuditEntry.id)
+            )
+            fresh.extend(Change(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows)
+        self.applied.update(wanted)
+        self.seen = max(self.seen, wanted[-1])
+        floor = self.seen - WINDOW
+        self.applied = {seq for seq in self.applied if seq > floor}
         return fresh

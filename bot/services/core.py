@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
 # Another instance's /lid reaches this one within this time (this one's own changes at once).
 ROLE_TTL_SECONDS = 30.0
+# Under load the change feed is read at most this often; one person's next message always
+# comes later than this, so what another instance changed is there for it.
+REFRESH_SECONDS = 0.25
 _WORDLIKE = re.compile(r"[^\W_]")
 
 
@@ -142,6 +145,8 @@ class Regie:
     changes: ChangeReader = field(default_factory=ChangeReader)
     # entries this process created and indexed itself: their feed rows need no reload
     own_creates: set[tuple[str, str]] = field(default_factory=set)
+    refreshed_at: float = -1e9  # time.monotonic() of the last read of the change feed
+    refresh_seconds: float = REFRESH_SECONDS
     # user id -> (when looked up, role): the gate asks for every update
     roles: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
@@ -180,6 +185,10 @@ class Regie:
         One query when nothing changed. Entries logged, edited or undone elsewhere are
         re-read into the search index; a member added, changed or removed is looked up again.
         """
+        now = time.monotonic()
+        if now - self.refreshed_at < self.refresh_seconds:
+            return
+        self.refreshed_at = now
         async with self.store.sessions() as session:
             fresh = await self.changes.new(session)
             if not fresh:
