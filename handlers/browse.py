@@ -61,7 +61,7 @@ async def search(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not text:
         await reply(update, "Waarover wil je iets weten? Bv. <i>/zoek mobiliteit</i>.")
         return
-    answer = regie(context).ask(text)  # a few ms: no typing indicator needed
+    answer = await regie(context).ask(text)  # a few ms: no typing indicator needed
     body, markup = search_page(context, answer, page=0)
     await reply(update, body, reply_markup=markup)
 
@@ -161,7 +161,7 @@ async def search_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query.answer(EXPIRED, show_alert=True)
         return
     await query.answer()
-    answer = regie(context).ask(question)
+    answer = await regie(context).ask(question)
     text, markup = search_page(context, answer, page=max(0, int(raw_page)))
     await query.edit_message_text(text, reply_markup=markup)
 
@@ -183,7 +183,7 @@ async def details(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     core = regie(context)
     record = find_record(core.snapshot, kind, wanted)
     if record is None:
-        hits = core.ask(wanted).hits(kind)
+        hits = (await core.ask(wanted)).hits(kind)
         record = core.record(kind, str(hits[0].id)) if hits else None
     if record is None:
         await reply(update, f"Niets gevonden voor <i>{e(shorten(wanted, 100))}</i>.")

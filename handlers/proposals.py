@@ -128,7 +128,7 @@ async def proposal_button(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
             return
         await query.answer()
         await _settle(query, "Niet opgeslagen.")
-        answer = core.ask(made.text)
+        answer = await core.ask(made.text)
         body, markup = browse.search_page(context, answer, page=0)
         await reply(update, body, reply_markup=markup)
         return

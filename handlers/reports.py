@@ -261,8 +261,8 @@ async def erase_member_command(
     if not done.found:
         await reply(update, f"Over {telegram_id} is niets opgeslagen: er valt niets te wissen.")
         return
-    await rights.purge_freed_space(core.store.engine)
-    await core.reload_knowledge_base()  # the snapshot and search index held the old records
+    await core.reindex_entries()  # the search index held the names in the texts
+    await rights.purge_freed_space(core.store.engine)  # after: the old index rows are freed too
     context.application.drop_user_data(telegram_id)
     core.forget_role(telegram_id)
     kept = (

@@ -139,7 +139,7 @@ async def choices_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 def _source_keyboard(core: Regie, record: dict[str, Any]) -> InlineKeyboardMarkup:
     """Bodies and partners the signal's text points to, then the bodies W13 organises."""
     signal_id = record["id"]
-    answer = core.ask(record["text"])
+    answer = core.ask_knowledge(record["text"])
     day = dt.date.fromisoformat(record["date"]) if record.get("date") else core.today()
     picks: list[tuple[str, str, str]] = []
     for kind, code in (("bodies", "b"), ("partners", "p")):

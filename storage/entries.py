@@ -657,3 +657,22 @@ async def remove_member(session: AsyncSession, *, telegram_id: int, actor: int |
 async def member_role(session: AsyncSession, telegram_id: int) -> str | None:
     member = await session.get(Member, telegram_id)
     return member.role if member else None
+
+
+async def records_by_ids(
+    session: AsyncSession, kind: str, ids: list[int]
+) -> dict[int, dict[str, Any]]:
+    """Meetings or signals (`kind`) by id, as records; ids that are gone are left out."""
+    if not ids:
+        return {}
+    if kind == "meetings":
+        meetings = await session.scalars(
+            select(Meeting)
+            .where(Meeting.id.in_(ids))
+            .options(selectinload(Meeting.attendees), selectinload(Meeting.body))
+        )
+        return {m.id: meeting_dict(m) for m in meetings}
+    signals = await session.scalars(
+        select(Signal).where(Signal.id.in_(ids)).options(selectinload(Signal.themes))
+    )
+    return {s.id: signal_dict(s) for s in signals}

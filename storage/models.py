@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -458,3 +459,45 @@ class Proposal(Base):
     text: Mapped[str] = mapped_column(Text)  # the message as typed, for "Nee, zoeken"
     status: Mapped[str] = mapped_column(String(10), default="open")  # open | saved | declined
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class EntryPosting(Base):
+    """The search index of what users logged, in the database: one row per term of an entry.
+
+    Written with the entry, in its transaction, from the bot's own analysis of the text (the
+    terms and their BM25F impacts); read per question for that question's terms only, newest
+    first. So no process holds the logged entries, and each sees the others' at once.
+    """
+
+    __tablename__ = "entry_postings"
+    __table_args__ = (
+        Index("ix_entry_postings_kind_term_day", "kind", "term", "day"),
+        Index("ix_entry_postings_kind_entry_id", "kind", "entry_id"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # meetings | signals
+    term: Mapped[str] = mapped_column(String(120), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer)  # date ordinal, for newest-first reads
+    impact: Mapped[float] = mapped_column(Float)
+
+
+class EntryTerm(Base):
+    """How many entries of a kind hold a term (the idf of the index above)."""
+
+    __tablename__ = "entry_terms"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    term: Mapped[str] = mapped_column(String(120), primary_key=True)
+    df: Mapped[int] = mapped_column(Integer)
+
+
+class EntryDoc(Base):
+    """One indexed entry: its date and whether it counts less (a cancelled meeting)."""
+
+    __tablename__ = "entry_docs"
+
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str | None] = mapped_column(String(20))

@@ -70,7 +70,7 @@ async def test_an_entry_logged_through_one_instance_is_found_by_another_at_once(
     second = await make_harness(database_url)
     second.regie.refresh_seconds = 0.0  # the messages below follow each other within ms
     try:
-        before = second.regie.ask("ploegenwerk kinderopvang").hits("signals")
+        before = (await second.regie.ask("ploegenwerk kinderopvang")).hits("signals")
         assert before == []
         await first.say("/signaal geen kinderopvang voor ploegenwerk in Menen")
         texts = await second.say("ploegenwerk kinderopvang")

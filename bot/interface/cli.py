@@ -116,28 +116,25 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
 
 async def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     """Answer questions from the knowledge base and the logged meetings and signals."""
-    from bot.search import SearchIndex, render_text
+    from bot.search import render_text
+    from bot.services.core import Regie
 
     from_stdin = args.question == ["-"]
     if not args.question:
         raise CliError("give a question, or - to read one question per line from stdin")
-    store = await Store.open(settings.database_url, kb_dir=settings.kb_dir)
+    # The knowledge base is loaded; logged entries are searched in the database per question.
+    regie = await Regie.open(settings)
     try:
-        async with store.sessions() as session:
-            snapshot = await export_store(session)
+        questions = sys.stdin if from_stdin else [" ".join(args.question)]
+        for line in questions:
+            answer = await regie.ask(line.rstrip("\n"))
+            if args.json:
+                sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
+            else:
+                sys.stdout.write(render_text(answer) + ("\n\n" if from_stdin else "\n"))
+            sys.stdout.flush()
     finally:
-        await store.close()
-    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
-    index = SearchIndex.build(snapshot, today=today)  # built once for all questions
-    questions = sys.stdin if from_stdin else [" ".join(args.question)]
-    for line in questions:
-        question = line.rstrip("\n")
-        answer = index.search(question, today=today)
-        if args.json:
-            sys.stdout.write(json.dumps(answer.to_dict(), ensure_ascii=False) + "\n")
-        else:
-            sys.stdout.write(render_text(answer) + ("\n\n" if from_stdin else "\n"))
-        sys.stdout.flush()
+        await regie.close()
     return 0
 
 

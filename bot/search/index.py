@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from bot.search.answer import Hit, SearchAnswer, make_snippet
 from bot.search.fields import (
+    BODY_LINK,
+    PARTNER_LINK,
     Context,
     Record,
     date_of,
@@ -25,8 +27,9 @@ from bot.search.lexicon import KINDS
 from bot.search.postings import KindIndex
 from bot.search.priors import plan_priors, recency_priors
 from bot.search.query import Analysis, Group, QueryReader
-from bot.search.ranking import Scored, explain, rank
-from bot.search.relations import Relations, link_groups
+from bot.search.ranking import BUDGET, MIN_PER_ALT, Scored, explain, rank
+from bot.search.relations import LINK_SOURCES, Relations, link_groups
+from bot.search.shortlist import FetchedPostings, ShortlistIndex
 from bot.search.suggest import suggest_themes
 from bot.search.text import WORD_RE, fold, split_word
 from bot.search.themes import Thesaurus
@@ -38,6 +41,15 @@ CURATED: Final = ("actions", "partners", "bodies", "documents")
 LOGGED: Final = ("meetings", "signals")
 MAX_LIMIT: Final = 100
 EXACT_WORDS: Final = 1.1
+# Field lengths of logged entries for BM25's normalisation when they are indexed one at a time
+# in the database (an in-memory index estimates them from its records).
+LOGGED_AVGLEN: Final = {
+    "meetings": {"topics": 5.0, "text": 20.0},
+    "signals": {"topics": 12.0, "themes": 2.0, "related": 3.0},
+}
+
+Fetch = Callable[[str, Sequence[str], int], Awaitable[FetchedPostings]]
+Load = Callable[[str, Sequence[int]], Awaitable[Mapping[int, Mapping[str, Any]]]]
 NAME_BONUS: Final = {"partners": (1.8, 1.3), "bodies": (1.8, 1.3), "actions": (1.25, 1.1)}
 
 
@@ -55,6 +67,9 @@ class SearchIndex:
         self.reader = QueryReader(self.vocab, self.thesaurus, self.has_term)
         self.vocab.popularity = self.df
         self._default_suggestions: list[str] = []
+        # Logged entries searched in the database: their terms and counts (for the question
+        # reader's typo tolerance), kept current by the caller.
+        self.logged_terms: dict[str, int] = {}
 
     # ---- building and updating -------------------------------------------------------------
 
@@ -144,11 +159,101 @@ class SearchIndex:
 
     def df(self, term: str) -> int:
         """How many records (of all kinds) hold a term."""
-        return sum(len(entry[0]) for kind in self.kinds.values() if (entry := kind.get(term)))
+        held = sum(len(entry[0]) for kind in self.kinds.values() if (entry := kind.get(term)))
+        return held + self.logged_terms.get(term, 0)
 
     def has_term(self, term: str) -> bool:
         """Whether any kind holds the term (a stem or a #theme tag)."""
-        return any(term in kind.postings for kind in self.kinds.values())
+        return term in self.logged_terms or any(
+            term in kind.postings for kind in self.kinds.values()
+        )
+
+    # ---- logged entries in the database --------------------------------------------------------
+
+    def logged_impacts(self, kind: str, record: Mapping[str, Any]) -> dict[str, float]:
+        """The terms of a meeting or signal with their impacts, to store in the database."""
+        writer = KindIndex(kind, self.vocab)
+        writer.avglen.update(LOGGED_AVGLEN.get(kind, {}))
+        rec = dict(record)
+        return writer.impacts(fields_of(kind, rec, self.context), links_of(kind, rec))
+
+    def learn_logged(self, impacts: Mapping[str, float], *, gone: bool = False) -> None:
+        """Count an entry's terms in (or out of) the known logged terms."""
+        for term in impacts:
+            count = self.logged_terms.get(term, 0) + (-1 if gone else 1)
+            if count > 0:
+                self.logged_terms[term] = count
+            else:
+                self.logged_terms.pop(term, None)
+
+    async def search_db(
+        self,
+        question: str,
+        fetch: Fetch,
+        load: Load,
+        *,
+        limit: int = 10,
+        today: dt.date | None = None,
+    ) -> SearchAnswer:
+        """`search` with the meetings and signals read from the database's index: for each
+        kind, the question's terms' newest postings (`fetch`), then the hits' records (`load`)."""
+        limit = max(1, min(limit if isinstance(limit, int) else 10, MAX_LIMIT))
+        analysis = self.reader.read(question if isinstance(question, str) else "")
+        answer = SearchAnswer(query=question if isinstance(question, str) else "")
+        answer.order = analysis.order
+        answer.groups = {kind: [] for kind in KINDS}
+        if analysis.groups:
+            reference = today or self.today
+            explained: dict[str, dict[int, Scored]] = {kind: {} for kind in KINDS}
+            groups = dict.fromkeys(CURATED, analysis.groups)
+            scores = {
+                kind: self._rank_kind(kind, analysis, groups[kind], limit, reference, explained)
+                for kind in CURATED
+            }
+            reasons = self.relations.apply(scores, self.kinds)
+            targets: dict[str, KindIndex] = {}
+            terms, alts = self._logged_query_terms(analysis.groups, scores)
+            cap = max(MIN_PER_ALT, BUDGET // max(1, alts))
+            for kind in LOGGED:
+                target = ShortlistIndex(kind, self.vocab, await fetch(kind, terms, cap))
+                targets[kind] = target
+                groups[kind] = link_groups(analysis.groups, self.kinds, scores, target)
+                scores[kind] = self._rank_kind(
+                    kind, analysis, groups[kind], limit, reference, explained, target
+                )
+                shown = [ordinal for ordinal, _ in scores[kind][:limit]]
+                target.fill(await load(kind, [target.ids[o] for o in shown]), shown)
+            for kind in KINDS:
+                ranked = scores[kind][:limit]
+                answer.groups[kind] = self._hits(
+                    kind, groups[kind], ranked, reasons, explained[kind], targets.get(kind)
+                )
+        if answer.empty:
+            answer.suggestions = suggest_themes(
+                self.thesaurus, analysis.words, self._default_suggestions
+            )
+        return answer
+
+    def _logged_query_terms(
+        self, groups: Sequence[Group], scores: Mapping[str, list[tuple[int, float]]]
+    ) -> tuple[list[str], int]:
+        """Every term the logs could be ranked on: the question's alternatives, and the links
+        to the bodies and partners it names (see link_groups); and how many alternatives."""
+        terms: list[str] = []
+        alts = 0
+        for group in groups:
+            for alt in group.alts:
+                alts += 1
+                terms.extend(alt.terms)
+        for kind, prefix in (("bodies", BODY_LINK), ("partners", PARTNER_LINK)):
+            target = self.kinds.get(kind)
+            if target is None:
+                continue
+            for ordinal, _ in scores.get(kind, [])[:LINK_SOURCES]:
+                rec = target.records[ordinal]
+                if rec is not None:
+                    terms.append(prefix + text_of(rec.get("id")))
+        return list(dict.fromkeys(terms)), alts
 
     def __len__(self) -> int:
         return sum(kind.alive for kind in self.kinds.values())
@@ -206,8 +311,9 @@ class SearchIndex:
         limit: int,
         reference: dt.date | None,
         explained: dict[str, dict[int, Scored]],
+        target: KindIndex | None = None,
     ) -> list[tuple[int, float]]:
-        target = self.kinds.get(kind)
+        target = target if target is not None else self.kinds.get(kind)
         if target is None or not target.alive:
             return []
         if kind in LOGGED:
@@ -227,8 +333,9 @@ class SearchIndex:
         ranked: list[tuple[int, float]],
         reasons: dict[tuple[str, int], list[str]],
         explained: dict[int, Scored],
+        target: KindIndex | None = None,
     ) -> list[Hit]:
-        target = self.kinds[kind]
+        target = target if target is not None else self.kinds[kind]
         hits: list[Hit] = []
         for ordinal, score in ranked:
             rec = target.records[ordinal]
@@ -242,7 +349,7 @@ class SearchIndex:
                     score=score,
                     aliases=ids_of(rec.get("aliases")) if kind in ("partners", "bodies") else None,
                     extra=_extra(kind, rec),
-                    detail=self._detail(kind, groups, ordinal, rec, reasons, explained),
+                    detail=self._detail(kind, groups, ordinal, rec, reasons, explained, target),
                 )
             )
         return hits
@@ -255,9 +362,9 @@ class SearchIndex:
         rec: Mapping[str, Any],
         reasons: dict[tuple[str, int], list[str]],
         explained: dict[int, Scored],
+        target: KindIndex,
     ) -> Callable[[], tuple[str, list[str]]]:
         """The snippet and matched labels of one hit, worked out when first asked for."""
-        target = self.kinds[kind]
 
         def work_out() -> tuple[str, list[str]]:
             why = explained.get(ordinal) or explain(target, groups, ordinal)

@@ -12,7 +12,7 @@ import gc
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.config import Settings
+from bot.domain.knowledge import KnowledgeBase, knowledge_from_rows
 from bot.domain.meeting_line import (
     BodyAnswer,
     BodyName,
@@ -34,12 +35,12 @@ from bot.domain.meeting_line import (
 from bot.domain.plain_text import PlainReading, is_question, read_signal, reads_as_meeting
 from bot.domain.signal_themes import ThemeDetector
 from bot.search import SearchAnswer, SearchIndex
-from storage import entries, inbox, proposals
+from storage import entries, entry_index, inbox, proposals
 from storage.changes import ChangeReader
 from storage.entries import EntryError, Source, Stored
+from storage.knowledge import knowledge_rows
 from storage.proposals import ProposalRecord
 from storage.store import Store
-from storage.transfer import export_store
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +148,7 @@ class Regie:
     own_creates: set[tuple[str, str]] = field(default_factory=set)
     refreshed_at: float = -1e9  # time.monotonic() of the last read of the change feed
     refresh_seconds: float = REFRESH_SECONDS
+    kb: KnowledgeBase = field(default_factory=KnowledgeBase)
     # user id -> (when looked up, role): the gate asks for every update
     roles: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
@@ -158,7 +160,9 @@ class Regie:
         changes = ChangeReader()
         async with store.sessions() as session:
             await changes.start(session)  # before the reads: a change in between is re-applied
-            snapshot = await export_store(session)
+            kb = knowledge_from_rows(await knowledge_rows(session))
+        # Only the knowledge base is held: logged entries are searched in the database.
+        snapshot: dict[str, Any] = dict(kb.as_records())
         index = SearchIndex.build(snapshot, today=the_clock().date())
         regie = cls(
             store=store,
@@ -167,13 +171,71 @@ class Regie:
             snapshot=snapshot,
             clock=the_clock,
             changes=changes,
+            kb=kb,
         )
         regie._learn_names()
+        await regie.catch_up_entry_index()
         return regie
 
+    async def catch_up_entry_index(self, *, batch: int = 500) -> int:
+        """Index the entries that are not in the database's search index yet (logged before
+        it existed, or imported), and learn the indexed terms; returns how many were added.
+        One query when there is nothing to do."""
+        added = 0
+        for kind in entry_index.KINDS:
+            while True:
+                async with self.store.sessions() as session:
+                    ids = await entry_index.unindexed(session, kind, limit=batch)
+                    gone = await entry_index.stale(session, kind, limit=batch)
+                    records = await entries.records_by_ids(session, kind, ids)
+                if not ids and not gone:
+                    break
+
+                def unit(
+                    session: Session,
+                    kind: str = kind,
+                    gone: list[int] = gone,
+                    records: dict[int, dict[str, Any]] = records,
+                ) -> None:
+                    for entry_id in gone:
+                        entry_index.unindex_entry_now(session, kind=kind, entry_id=entry_id)
+                    for record in records.values():
+                        self._index_entry_now(session, kind, record)
+
+                await self.store.write(unit)
+                added += len(records)
+                if len(ids) < batch and len(gone) < batch:
+                    break
+        if added:
+            logger.info("search index: %d logged entries indexed", added)
+        async with self.store.sessions() as session:
+            self.index.logged_terms = await entry_index.terms_in_use(session)
+        return added
+
+    async def reindex_entries(self) -> None:
+        """Index every entry again (after an erasure scrubbed names from their texts); the
+        in-memory index starts anew too, so no word of the old texts stays in its vocabulary."""
+        await self.reload_knowledge_base()
+        self.index.logged_terms = {}
+        await self.store.write(entry_index.clear_now)
+        await self.catch_up_entry_index()
+
+    def _index_entry_now(self, session: Session, kind: str, record: dict[str, Any]) -> None:
+        """Write an entry's terms to the database's search index, in the caller's unit."""
+        impacts = self.index.logged_impacts(kind, record)
+        day = str(record.get("date") or "")
+        entry_index.index_entry_now(
+            session,
+            kind=kind,
+            entry_id=int(record["id"]),
+            day=dt.date.fromisoformat(day).toordinal() if len(day) == 10 else 0,
+            status=record.get("status"),
+            impacts=impacts,
+        )
+        self.index.learn_logged(impacts)
+
     def _indexed(self, kind: str, stored: Stored) -> None:
-        """Put an entry this process stored into its index at once."""
-        self.index.upsert(kind, stored.record)
+        """Note an entry this process created (and indexed in its transaction)."""
         if stored.created:
             if len(self.own_creates) > 10_000:
                 self.own_creates.clear()  # only costs a reload of each when the feed comes by
@@ -209,19 +271,16 @@ class Regie:
                     to_load[key] = None
             if reload_all:
                 self.roles.clear()
-                snapshot = await export_store(session)
-            else:
-                for entity, entity_id in to_load:
-                    kind = f"{entity}s"
-                    load = entries.get_meeting if entity == "meeting" else entries.get_signal
-                    record = await load(session, int(entity_id))
-                    if record is None:
-                        self.index.remove(kind, entity_id)
-                    else:
-                        self.index.upsert(kind, record)
-                return
-        self.snapshot = snapshot
-        self.index.rebuild(snapshot)
+                # names were scrubbed: start the words of the logs anew (their index in the
+                # database was rebuilt by the instance that erased)
+                self.index.rebuild(self.snapshot)
+                self.index.logged_terms = await entry_index.terms_in_use(session)
+            # The entries themselves are searched in the database; what this process keeps
+            # of them is their words, for the question reader's typo tolerance.
+            for kind in entry_index.KINDS:
+                ids = [int(i) for e, i in to_load if f"{e}s" == kind]
+                for record in (await entries.records_by_ids(session, kind, ids)).values():
+                    self.index.learn_logged(self.index.logged_impacts(kind, record))
 
     async def close(self) -> None:
         await self.store.close()
@@ -261,8 +320,11 @@ class Regie:
         """Re-seed from data/ when it changed and rebuild the index (no restart)."""
         await self.store.seed_if_changed(self.settings.kb_dir)
         async with self.store.sessions() as session:
-            self.snapshot = await export_store(session)
+            self.kb = knowledge_from_rows(await knowledge_rows(session))
+        self.snapshot = dict(self.kb.as_records())
+        logged_terms = self.index.logged_terms
         self.index.rebuild(self.snapshot)
+        self.index.logged_terms = logged_terms
         self._learn_names()
         if gc.get_freeze_count():
             # Start-up objects were frozen out of the collector
@@ -305,8 +367,24 @@ class Regie:
 
     # --- questions ----------------------------------------------------------------------------
 
-    def ask(self, question: str) -> SearchAnswer:
+    def ask_knowledge(self, question: str) -> SearchAnswer:
+        """The knowledge base's part of an answer only (no logged entries): no database."""
         return self.index.search(question, today=self.today())
+
+    async def ask(self, question: str, *, limit: int = 10) -> SearchAnswer:
+        """Answer a question from the knowledge base and what the team logged (read from the
+        database's search index, so what any instance logged is found at once)."""
+        async with self.store.sessions() as session:
+
+            async def fetch(kind: str, terms: Sequence[str], cap: int) -> entry_index.Fetched:
+                return await entry_index.fetch(session, kind, terms, cap)
+
+            async def load(kind: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+                return await entries.records_by_ids(session, kind, list(ids))
+
+            return await self.index.search_db(
+                question, fetch, load, limit=limit, today=self.today()
+            )
 
     # --- meetings -----------------------------------------------------------------------------
 
@@ -363,9 +441,10 @@ class Regie:
             stored = await entries.update_meeting(
                 session, meeting_id, actor=actor.user_id, **changes
             )
+            record = stored.record
+            await session.run_sync(lambda s: self._index_entry_now(s, "meetings", record))
             await self._mark(session, actor)
             await session.commit()
-        self.index.upsert("meetings", stored.record)
         return stored
 
     def _log_meeting_now(
@@ -381,7 +460,7 @@ class Regie:
         start_time: dt.time | None = None,
     ) -> Stored:
         body = self.body(body_id)
-        return entries.log_meeting_now(
+        stored = entries.log_meeting_now(
             session,
             body_id=body_id,
             date=date,
@@ -393,6 +472,9 @@ class Regie:
             body_name=body["name"] if body is not None else None,
             start_time=start_time.strftime("%H:%M") if start_time is not None else None,
         )
+        if stored.created:
+            self._index_entry_now(session, "meetings", stored.record)
+        return stored
 
     # --- plain messages -----------------------------------------------------------------------
 
@@ -495,6 +577,8 @@ class Regie:
             stored = entries.record_signal_now(
                 session, text=text, date=self.today(), themes=themes, source=source
             )
+            if stored.created:
+                self._index_entry_now(session, "signals", stored.record)
             self._mark_now(session, actor)
             return stored
 
@@ -533,6 +617,8 @@ class Regie:
             stored = entries.record_signal_now(
                 session, text=text, date=self.today(), themes=themes, source=actor.source
             )
+            if stored.created:
+                self._index_entry_now(session, "signals", stored.record)
             self._mark_now(session, actor)
             return stored
 
@@ -545,9 +631,10 @@ class Regie:
             stored = await entries.update_signal(
                 session, signal_id, actor=actor.user_id, **changes
             )
+            record = stored.record
+            await session.run_sync(lambda s: self._index_entry_now(s, "signals", record))
             await self._mark(session, actor)
             await session.commit()
-        self.index.upsert("signals", stored.record)
         return stored
 
     async def signals(self) -> list[dict[str, Any]]:
@@ -650,9 +737,12 @@ class Regie:
             else:
                 await _check_owner(session, entries._signal, entry_id, actor, admin)
                 before = await entries.delete_signal(session, entry_id, actor=actor.user_id)
+            kind, gone = ("meetings" if entity == "meeting" else "signals"), entry_id
+            await session.run_sync(
+                lambda s: entry_index.unindex_entry_now(s, kind=kind, entry_id=gone)
+            )
             await self._mark(session, actor)
             await session.commit()
-        self.index.remove("meetings" if entity == "meeting" else "signals", entry_id)
         return {"entity": entity, **before}
 
     # --- the inbox ----------------------------------------------------------------------------
