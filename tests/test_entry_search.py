@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.services.core import Actor, Regie
 from storage import entry_index
 from storage.models import EntryDoc
+from storage.store import Store
 from tests.conftest import DATA_DIR
 
 NOW = dt.datetime(2026, 3, 18, 10, 0, tzinfo=dt.UTC)
@@ -17,6 +18,8 @@ ME = Actor(user_id=1, chat_id=1)
 
 
 async def _regie(database_url: str) -> Regie:
+    # PostgreSQL is migrated explicitly, as in production; SQLite migrates itself.
+    await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
     settings = Settings(database_url=database_url, kb_dir=DATA_DIR, telegram_base_url=None)
     return await Regie.open(settings, clock=lambda: NOW)
 
