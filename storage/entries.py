@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -659,20 +660,54 @@ async def member_role(session: AsyncSession, telegram_id: int) -> str | None:
     return member.role if member else None
 
 
+_MEETINGS = Base.metadata.tables[Meeting.__tablename__]
+_SIGNALS = Base.metadata.tables[Signal.__tablename__]
+_BODIES = Base.metadata.tables[Body.__tablename__]
+_ATTENDEES = Base.metadata.tables[MeetingAttendee.__tablename__]
+_SIGNAL_THEMES = Base.metadata.tables[SignalTheme.__tablename__]
+# Built once: a question's hits are read with these (plain rows, no ORM objects).
+_MEETING_ROWS = (
+    select(_MEETINGS, _BODIES.c.name.label("body_name"))
+    .join(_BODIES, _BODIES.c.id == _MEETINGS.c.body_id)
+    .where(_MEETINGS.c.id.in_(bindparam("ids", expanding=True)))
+)
+_ATTENDEE_ROWS = select(_ATTENDEES.c.meeting_id, _ATTENDEES.c.partner_id).where(
+    _ATTENDEES.c.meeting_id.in_(bindparam("ids", expanding=True))
+)
+_SIGNAL_ROWS = select(_SIGNALS).where(_SIGNALS.c.id.in_(bindparam("ids", expanding=True)))
+_SIGNAL_THEME_ROWS = select(_SIGNAL_THEMES.c.signal_id, _SIGNAL_THEMES.c.theme_id).where(
+    _SIGNAL_THEMES.c.signal_id.in_(bindparam("ids", expanding=True))
+)
+
+
+def records_by_ids_now(session: Session, kind: str, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Meetings or signals (`kind`) by id, as the same records as meeting_dict/signal_dict;
+    ids that are gone are left out. Plain rows: a question's hits are read this way."""
+    if not ids:
+        return {}
+    links: dict[int, list[str]] = {}
+    if kind == "meetings":
+        for owner, partner in session.execute(_ATTENDEE_ROWS, {"ids": ids}):
+            links.setdefault(int(owner), []).append(str(partner))
+        found: dict[int, dict[str, Any]] = {}
+        for row in session.execute(_MEETING_ROWS, {"ids": ids}).mappings():
+            m = SimpleNamespace(**row)
+            m.body = SimpleNamespace(name=row["body_name"])
+            m.attendees = [SimpleNamespace(id=p) for p in sorted(links.get(m.id, []))]
+            found[m.id] = meeting_dict(cast(Meeting, m))
+        return found
+    for owner, theme in session.execute(_SIGNAL_THEME_ROWS, {"ids": ids}):
+        links.setdefault(int(owner), []).append(str(theme))
+    signals: dict[int, dict[str, Any]] = {}
+    for row in session.execute(_SIGNAL_ROWS, {"ids": ids}).mappings():
+        s = SimpleNamespace(**row)
+        s.themes = [SimpleNamespace(id=t) for t in sorted(links.get(s.id, []))]
+        signals[s.id] = signal_dict(cast(Signal, s))
+    return signals
+
+
 async def records_by_ids(
     session: AsyncSession, kind: str, ids: list[int]
 ) -> dict[int, dict[str, Any]]:
-    """Meetings or signals (`kind`) by id, as records; ids that are gone are left out."""
-    if not ids:
-        return {}
-    if kind == "meetings":
-        meetings = await session.scalars(
-            select(Meeting)
-            .where(Meeting.id.in_(ids))
-            .options(selectinload(Meeting.attendees), selectinload(Meeting.body))
-        )
-        return {m.id: meeting_dict(m) for m in meetings}
-    signals = await session.scalars(
-        select(Signal).where(Signal.id.in_(ids)).options(selectinload(Signal.themes))
-    )
-    return {s.id: signal_dict(s) for s in signals}
+    """records_by_ids_now for an async session."""
+    return await session.run_sync(lambda sync: records_by_ids_now(sync, kind, ids))

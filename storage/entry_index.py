@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Select, bindparam, delete, literal, select, union_all, update
+from sqlalchemy import Integer, Select, bindparam, delete, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -110,10 +110,12 @@ class Fetched:
     postings: dict[str, list[tuple[int, int, float, str | None]]] = field(default_factory=dict)
 
 
-def _newest(kind: str, term: str, cap: int) -> Select[Any]:
+def _newest(number: int) -> Select[Any]:
+    """The newest postings of the term bound as t<number>, at most :cap of them."""
+    term = bindparam(f"t{number}", type_=_POSTINGS.c.term.type)
     return (
         select(
-            literal(term).label("term"),
+            term.label("term"),
             _POSTINGS.c.entry_id,
             _POSTINGS.c.day,
             _POSTINGS.c.impact,
@@ -123,36 +125,50 @@ def _newest(kind: str, term: str, cap: int) -> Select[Any]:
             _DOCS,
             (_DOCS.c.kind == _POSTINGS.c.kind) & (_DOCS.c.entry_id == _POSTINGS.c.entry_id),
         )
-        .where(_POSTINGS.c.kind == kind, _POSTINGS.c.term == term)
+        .where(_POSTINGS.c.kind == bindparam("kind"), _POSTINGS.c.term == term)
         .order_by(_POSTINGS.c.day.desc(), _POSTINGS.c.entry_id.desc())
-        .limit(cap)
+        .limit(bindparam("cap", type_=Integer()))
     )
 
 
-async def fetch(session: AsyncSession, kind: str, terms: Iterable[str], cap: int) -> Fetched:
-    """The counts and newest postings of these terms in one kind: two round trips."""
+# Built once per number of terms and run with parameters: building a statement per question
+# costs more than running it.
+@functools.cache
+def _postings_statement(terms: int) -> Any:
+    parts = [_newest(i).subquery().select() for i in range(terms)]
+    return parts[0] if terms == 1 else union_all(*parts)
+
+
+_COUNTS = select(EntryTerm.term, EntryTerm.df).where(
+    EntryTerm.kind == bindparam("kind"),
+    EntryTerm.term.in_(bindparam("terms", expanding=True)),
+)
+
+
+def fetch_now(session: Session, kind: str, terms: Iterable[str], cap: int) -> Fetched:
+    """The counts and newest postings of these terms in one kind: two statements."""
     wanted = sorted({t[:MAX_TERM] for t in terms if t})
-    counts = dict(
-        (
-            await session.execute(
-                select(EntryTerm.term, EntryTerm.df).where(
-                    EntryTerm.kind == kind, EntryTerm.term.in_([COUNT_TERM, *wanted])
-                )
-            )
-        ).all()
-    )
+    counts = dict(session.execute(_COUNTS, {"kind": kind, "terms": [COUNT_TERM, *wanted]}).all())
     found = Fetched(kind=kind, entries=int(counts.pop(COUNT_TERM, 0) or 0))
     found.df = {str(t): int(n) for t, n in counts.items() if n and n > 0}
     present = [t for t in wanted if t in found.df]
     if not present:
         return found
-    parts = [_newest(kind, term, cap).subquery().select() for term in present]
-    statement = parts[0] if len(parts) == 1 else union_all(*parts)
-    for term, entry_id, day, impact, status in (await session.execute(statement)).all():
+    values: dict[str, Any] = {"kind": kind, "cap": cap}
+    values.update({f"t{i}": term for i, term in enumerate(present)})
+    for term, entry_id, day, impact, status in session.execute(
+        _postings_statement(len(present)), values
+    ).all():
         found.postings.setdefault(str(term), []).append(
             (int(entry_id), int(day), float(impact), status)
         )
     return found
+
+
+async def fetch(session: AsyncSession, kind: str, terms: Iterable[str], cap: int) -> Fetched:
+    """fetch_now for an async session."""
+    wanted = list(terms)
+    return await session.run_sync(lambda sync: fetch_now(sync, kind, wanted, cap))
 
 
 async def unindexed(session: AsyncSession, kind: str, *, limit: int = 2000) -> list[int]:

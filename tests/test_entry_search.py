@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.services.core import Actor, Regie
-from storage import entry_index
+from storage import entries, entry_index
 from storage.models import EntryDoc
 from storage.store import Store
 from tests.conftest import DATA_DIR
@@ -86,3 +86,26 @@ async def test_entries_logged_before_the_index_existed_are_indexed_once_at_start
         assert await again.catch_up_entry_index() == 0  # nothing left to do
     finally:
         await again.close()
+
+
+async def test_hits_are_read_as_the_same_records_as_the_entry_pages(database_url: str) -> None:
+    regie = await _regie(database_url)
+    try:
+        meeting = await regie.save_meeting(
+            _actor(1),
+            body_id="roa",
+            date=dt.date(2026, 3, 2),
+            topics=["a", "b"],
+            attendees=["vdab", "stam"],
+            start_time=dt.time(14, 30),
+        )
+        signal = await regie.record_signal("geen bus naar Menen, taal en kinderopvang", _actor(2))
+        async with regie.store.sessions() as session:
+            assert await entries.records_by_ids(session, "meetings", [meeting.id, 999]) == {
+                meeting.id: await entries.get_meeting(session, meeting.id)
+            }
+            assert await entries.records_by_ids(session, "signals", [signal.id]) == {
+                signal.id: await entries.get_signal(session, signal.id)
+            }
+    finally:
+        await regie.close()

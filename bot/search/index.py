@@ -48,8 +48,11 @@ LOGGED_AVGLEN: Final = {
     "signals": {"topics": 12.0, "themes": 2.0, "related": 3.0},
 }
 
-Fetch = Callable[[str, Sequence[str], int], Awaitable[FetchedPostings]]
-Load = Callable[[str, Sequence[int]], Awaitable[Mapping[int, Mapping[str, Any]]]]
+# (kinds, terms, cap) -> per kind its postings; {kind: ids} -> per kind the records by id
+Fetch = Callable[[Sequence[str], Sequence[str], int], Awaitable[Mapping[str, FetchedPostings]]]
+Load = Callable[
+    [Mapping[str, Sequence[int]]], Awaitable[Mapping[str, Mapping[int, Mapping[str, Any]]]]
+]
 NAME_BONUS: Final = {"partners": (1.8, 1.3), "bodies": (1.8, 1.3), "actions": (1.25, 1.1)}
 
 
@@ -211,18 +214,23 @@ class SearchIndex:
                 for kind in CURATED
             }
             reasons = self.relations.apply(scores, self.kinds)
-            targets: dict[str, KindIndex] = {}
+            targets: dict[str, ShortlistIndex] = {}
             terms, alts = self._logged_query_terms(analysis.groups, scores)
             cap = max(MIN_PER_ALT, BUDGET // max(1, alts))
+            fetched = await fetch(LOGGED, terms, cap)  # both kinds in one read
+            shown: dict[str, list[int]] = {}
             for kind in LOGGED:
-                target = ShortlistIndex(kind, self.vocab, await fetch(kind, terms, cap))
+                target = ShortlistIndex(kind, self.vocab, fetched[kind])
                 targets[kind] = target
                 groups[kind] = link_groups(analysis.groups, self.kinds, scores, target)
                 scores[kind] = self._rank_kind(
                     kind, analysis, groups[kind], limit, reference, explained, target
                 )
-                shown = [ordinal for ordinal, _ in scores[kind][:limit]]
-                target.fill(await load(kind, [target.ids[o] for o in shown]), shown)
+                shown[kind] = [ordinal for ordinal, _ in scores[kind][:limit]]
+            wanted = {kind: [targets[kind].ids[o] for o in shown[kind]] for kind in LOGGED}
+            records = await load(wanted) if any(wanted.values()) else {}
+            for kind in LOGGED:
+                targets[kind].fill(records.get(kind, {}), shown[kind])
             for kind in KINDS:
                 ranked = scores[kind][:limit]
                 answer.groups[kind] = self._hits(

@@ -12,7 +12,7 @@ import gc
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -374,17 +374,33 @@ class Regie:
     async def ask(self, question: str, *, limit: int = 10) -> SearchAnswer:
         """Answer a question from the knowledge base and what the team logged (read from the
         database's search index, so what any instance logged is found at once)."""
-        async with self.store.sessions() as session:
+        known = self.index.logged_terms
 
-            async def fetch(kind: str, terms: Sequence[str], cap: int) -> entry_index.Fetched:
-                return await entry_index.fetch(session, kind, terms, cap)
-
-            async def load(kind: str, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-                return await entries.records_by_ids(session, kind, list(ids))
-
-            return await self.index.search_db(
-                question, fetch, load, limit=limit, today=self.today()
+        async def fetch(
+            kinds: Sequence[str], terms: Sequence[str], cap: int
+        ) -> dict[str, entry_index.Fetched]:
+            # Terms no entry holds need no read (the known terms are kept current by this
+            # process's writes and by the change feed).
+            wanted = [t for t in terms if t in known]
+            if not wanted:
+                return {kind: entry_index.Fetched(kind=kind, entries=0) for kind in kinds}
+            return await self.store.read(
+                lambda session: {
+                    kind: entry_index.fetch_now(session, kind, wanted, cap) for kind in kinds
+                }
             )
+
+        async def load(
+            wanted: Mapping[str, Sequence[int]],
+        ) -> dict[str, dict[int, dict[str, Any]]]:
+            return await self.store.read(
+                lambda session: {
+                    kind: entries.records_by_ids_now(session, kind, list(ids))
+                    for kind, ids in wanted.items()
+                }
+            )
+
+        return await self.index.search_db(question, fetch, load, limit=limit, today=self.today())
 
     # --- meetings -----------------------------------------------------------------------------
 
