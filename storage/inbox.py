@@ -162,13 +162,6 @@ async def mark_failed(session: AsyncSession, update_id: int, error: str) -> None
     )
 
 
-async def is_handled(session: AsyncSession, update_id: int) -> bool:
-    handled = await session.scalar(
-        select(InboxUpdate.handled_at).where(InboxUpdate.update_id == update_id)
-    )
-    return handled is not None
-
-
 async def next_offset(session: AsyncSession) -> int | None:
     """The getUpdates offset that confirms every Telegram update already stored.
 

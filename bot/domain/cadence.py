@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
@@ -197,19 +197,3 @@ def next_due(
     if following is None:
         return None
     return first_day_expecting(following, on.year + 1, grace, 0)
-
-
-def standings(
-    bodies: Sequence[BodyCadence],
-    on: dt.date,
-    held: dict[str, int],
-    *,
-    default_grace: int = DEFAULT_GRACE_DAYS,
-) -> dict[str, Standing]:
-    """Standing per body id, for the bodies a cadence applies to."""
-    out: dict[str, Standing] = {}
-    for body in bodies:
-        found = standing(body, on, held.get(body.id, 0), default_grace=default_grace)
-        if found is not None:
-            out[body.id] = found
-    return out

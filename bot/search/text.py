@@ -86,11 +86,6 @@ def words(text: str) -> list[Word]:
     return out
 
 
-def flat_words(text: str) -> list[str]:
-    """Every folded word part of a text, in order (used for snippets and phrases)."""
-    return [part for word in words(text) for part in word.parts]
-
-
 @lru_cache(maxsize=262_144)
 def stem(word: str) -> str:
     """Dutch stem of a folded word, with the override table and two regularising fixes."""

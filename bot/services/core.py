@@ -67,18 +67,6 @@ class Actor:
         return Source(user_id=self.user_id, chat_id=self.chat_id, message_id=self.message_id)
 
 
-@dataclass
-class MeetingResult:
-    """The outcome of a /vergadering line: stored, or what is still missing."""
-
-    draft: MeetingDraft
-    stored: Stored | None = None
-
-    @property
-    def complete(self) -> bool:
-        return self.stored is not None
-
-
 def _kin(body: dict[str, Any], bodies: list[dict[str, Any]]) -> tuple[str, ...]:
     """Bodies that carry on a stopped body's work: those that started when or after it
     stopped, sharing most of its partners and themes (the AZ-fabriek -> overleg W13-STAM)."""
@@ -412,16 +400,6 @@ class Regie:
         return parse_meeting_line(
             text, today=self.today(), bodies=self.bodies, related=self.related
         )
-
-    async def log_meeting_line(self, text: str, actor: Actor) -> MeetingResult:
-        """Store the meeting a /vergadering line describes when it is complete and clear."""
-        draft = self.parse_meeting(text)
-        if draft.body_id is None or draft.date is None or draft.date_error:
-            return MeetingResult(draft=draft)
-        stored = await self.save_meeting(
-            actor, body_id=draft.body_id, date=draft.date, topics=draft.topics
-        )
-        return MeetingResult(draft=draft, stored=stored)
 
     async def save_meeting(
         self,
