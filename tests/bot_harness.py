@@ -15,7 +15,7 @@ from bot.interface.polling import InboxRunner
 from bot.services.core import Regie
 from storage import inbox
 from storage.store import Store
-from tests.conftest import DATA_DIR
+from tests.conftest import DATA_DIR, DatabaseFactory
 from tests.fakes import DEFAULT_TOKEN, DEFAULT_USER_ID, FakeBotApi, RecordingRequest
 
 ADMIN_ID = 777
@@ -70,6 +70,9 @@ async def make_harness(database_url: str, *, now: dt.datetime = NOW) -> Harness:
         kb_dir=DATA_DIR,
         telegram_base_url=None,
     )
+    # A test's new database becomes a copy of the run's seeded template: what migrating here
+    # and seeding in Regie.open would make, for the price of a file copy.
+    await DatabaseFactory.seed_if_new(database_url)
     await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
     regie = await Regie.open(settings, clock=lambda: now)
     api = FakeBotApi()
