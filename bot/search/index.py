@@ -27,7 +27,7 @@ from bot.search.lexicon import KINDS
 from bot.search.postings import KindIndex
 from bot.search.priors import plan_priors, recency_priors
 from bot.search.query import Analysis, Group, QueryReader
-from bot.search.ranking import BUDGET, MIN_PER_ALT, Scored, explain, rank
+from bot.search.ranking import Scored, explain, rank
 from bot.search.relations import LINK_SOURCES, Relations, link_groups
 from bot.search.shortlist import FetchedPostings, ShortlistIndex
 from bot.search.suggest import suggest_themes
@@ -41,6 +41,10 @@ CURATED: Final = ("actions", "partners", "bodies", "documents")
 LOGGED: Final = ("meetings", "signals")
 MAX_LIMIT: Final = 100
 EXACT_WORDS: Final = 1.1
+# Postings read from the database per question and kind (the newest of each term): rows read
+# from the database cost far more than postings sliced from memory (ranking.BUDGET).
+DB_BUDGET: Final = 300
+DB_MIN_PER_ALT: Final = 30
 # Field lengths of logged entries for BM25's normalisation when they are indexed one at a time
 # in the database (an in-memory index estimates them from its records).
 LOGGED_AVGLEN: Final = {
@@ -216,7 +220,7 @@ class SearchIndex:
             reasons = self.relations.apply(scores, self.kinds)
             targets: dict[str, ShortlistIndex] = {}
             terms, alts = self._logged_query_terms(analysis.groups, scores)
-            cap = max(MIN_PER_ALT, BUDGET // max(1, alts))
+            cap = max(DB_MIN_PER_ALT, DB_BUDGET // max(1, alts))
             fetched = await fetch(LOGGED, terms, cap)  # both kinds in one read
             shown: dict[str, list[int]] = {}
             for kind in LOGGED:
