@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Integer, Select, bindparam, delete, select, union_all, update
+from sqlalchemy import Integer, Select, bindparam, delete, func, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -169,6 +169,17 @@ async def fetch(session: AsyncSession, kind: str, terms: Iterable[str], cap: int
     """fetch_now for an async session."""
     wanted = list(terms)
     return await session.run_sync(lambda sync: fetch_now(sync, kind, wanted, cap))
+
+
+async def in_step(session: AsyncSession, kind: str) -> bool:
+    """Whether the index counts as many entries of a kind as there are (two cheap counts):
+    then there is nothing to catch up, and the slower look-ups below are not needed."""
+    model = Meeting if kind == "meetings" else Signal
+    entries = await session.scalar(select(func.count()).select_from(model))
+    indexed = await session.scalar(
+        select(EntryTerm.df).where(EntryTerm.kind == kind, EntryTerm.term == COUNT_TERM)
+    )
+    return int(entries or 0) == int(indexed or 0)
 
 
 async def unindexed(session: AsyncSession, kind: str, *, limit: int = 2000) -> list[int]:

@@ -173,6 +173,8 @@ class Regie:
         for kind in entry_index.KINDS:
             while True:
                 async with self.store.sessions() as session:
+                    if await entry_index.in_step(session, kind):
+                        break
                     ids = await entry_index.unindexed(session, kind, limit=batch)
                     gone = await entry_index.stale(session, kind, limit=batch)
                     records = await entries.records_by_ids(session, kind, ids)
