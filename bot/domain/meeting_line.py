@@ -425,15 +425,10 @@ def read_body_answer(
         )
     if choice.body_id is not None:
         return BodyAnswer(choice.body_id, choice.candidates, None)
-    close = [c for c, _ in choice.candidates][:3]
-    which = (
-        f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?"
-        if close
-        else "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw."
+    question = _body_question(
+        choice, known, index.names, year, unknown=_UNKNOWN_BODY, after_stopped=_UNKNOWN_BODY
     )
-    if choice.inactive is not None:
-        which = f"{_inactive_text(known[choice.inactive], year)} {which}"
-    return BodyAnswer(None, choice.candidates, which)
+    return BodyAnswer(None, choice.candidates, question)
 
 
 def pick_body(candidates: Sequence[tuple[str, float]]) -> str | None:
@@ -683,21 +678,17 @@ def parse_meeting_line(
         body_text = rest[run.start : run.end]
         agenda = f"{rest[: run.start]} , {rest[run.end :]}"
     if choice.body_id is None:
-        close = [c for c, _ in choice.candidates][:3]
-        which = (
-            f"Welk overlegorgaan bedoel je: {_names(close, index.names)}?"
-            if close
-            else "Welk overlegorgaan bedoel je?"
-        )
-        if choice.inactive is not None:
-            problems.append(f"{_inactive_text(known[choice.inactive], year)} {which}")
-        elif close:
-            problems.append(which)
-        else:
-            problems.append(
-                "Welk overlegorgaan? Ik herkende er geen in je bericht; noem het, "
-                "bv. ROA of actiegroep ROSE."
+        problems.append(
+            _body_question(
+                choice,
+                known,
+                index.names,
+                year,
+                unknown="Welk overlegorgaan? Ik herkende er geen in je bericht; noem het, "
+                "bv. ROA of actiegroep ROSE.",
+                after_stopped="Welk overlegorgaan bedoel je?",
             )
+        )
     if when.error is not None:
         problems.append(when.error)
     elif when.date is None:
@@ -720,6 +711,33 @@ def parse_meeting_line(
         time=clock.time,
         time_error=clock.error,
     )
+
+
+_UNKNOWN_BODY: Final = "Dat overlegorgaan ken ik niet. Kies er een of typ de naam opnieuw."
+
+
+def _body_question(
+    choice: _Choice,
+    known: dict[str, BodyName],
+    names: dict[str, str],
+    year: int,
+    *,
+    unknown: str,
+    after_stopped: str,
+) -> str:
+    """The Dutch question when no body is certain: the candidates by name, preceded by why a
+    named body is not taken (it stopped); `unknown` when nothing named a body at all,
+    `after_stopped` when the body named stopped and nothing carries on its work."""
+    close = [c for c, _ in choice.candidates][:3]
+    if close:
+        which = f"Welk overlegorgaan bedoel je: {_names(close, names)}?"
+    elif choice.inactive is not None:
+        which = after_stopped
+    else:
+        return unknown
+    if choice.inactive is not None:
+        return f"{_inactive_text(known[choice.inactive], year)} {which}"
+    return which
 
 
 def _inactive_text(body: BodyName, year: int) -> str:
