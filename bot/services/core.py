@@ -433,12 +433,17 @@ class Regie:
         return stored
 
     async def update_meeting(self, actor: Actor, meeting_id: int, **changes: Any) -> Stored:
+        return await self._update_entry(actor, "meetings", meeting_id, changes)
+
+    async def _update_entry(
+        self, actor: Actor, kind: str, entry_id: int, changes: dict[str, Any]
+    ) -> Stored:
+        """Change a meeting or signal, re-index it and mark the update, in one transaction."""
+        update = entries.update_meeting if kind == "meetings" else entries.update_signal
         async with self.store.writing() as session:
-            stored = await entries.update_meeting(
-                session, meeting_id, actor=actor.user_id, **changes
-            )
+            stored = await update(session, entry_id, actor=actor.user_id, **changes)
             record = stored.record
-            await session.run_sync(lambda s: self._index_entry_now(s, "meetings", record))
+            await session.run_sync(lambda s: self._index_entry_now(s, kind, record))
             await self._mark(session, actor)
             await session.commit()
         return stored
@@ -570,11 +575,7 @@ class Regie:
 
         def signal_unit(session: Session) -> Stored:
             _close_for_saving(session, proposal_id, "signal", source)
-            stored = entries.record_signal_now(
-                session, text=text, date=self.today(), themes=themes, source=source
-            )
-            if stored.created:
-                self._index_entry_now(session, "signals", stored.record)
+            stored = self._record_signal_now(session, source, text=text, themes=themes)
             self._mark_now(session, actor)
             return stored
 
@@ -610,11 +611,7 @@ class Regie:
         themes = self.detect_themes(text)  # before taking the write lock: it is held briefly
 
         def unit(session: Session) -> Stored:
-            stored = entries.record_signal_now(
-                session, text=text, date=self.today(), themes=themes, source=actor.source
-            )
-            if stored.created:
-                self._index_entry_now(session, "signals", stored.record)
+            stored = self._record_signal_now(session, actor.source, text=text, themes=themes)
             self._mark_now(session, actor)
             return stored
 
@@ -622,16 +619,19 @@ class Regie:
         self._indexed("signals", stored)
         return stored
 
-    async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
-        async with self.store.writing() as session:
-            stored = await entries.update_signal(
-                session, signal_id, actor=actor.user_id, **changes
-            )
-            record = stored.record
-            await session.run_sync(lambda s: self._index_entry_now(s, "signals", record))
-            await self._mark(session, actor)
-            await session.commit()
+    def _record_signal_now(
+        self, session: Session, source: Source, *, text: str, themes: list[str]
+    ) -> Stored:
+        """Store a signal dated today and index it, in the caller's unit."""
+        stored = entries.record_signal_now(
+            session, text=text, date=self.today(), themes=themes, source=source
+        )
+        if stored.created:
+            self._index_entry_now(session, "signals", stored.record)
         return stored
+
+    async def update_signal(self, actor: Actor, signal_id: int, **changes: Any) -> Stored:
+        return await self._update_entry(actor, "signals", signal_id, changes)
 
     async def signals(self) -> list[dict[str, Any]]:
         """Every signal as stored now, newest first."""
