@@ -41,17 +41,6 @@ async def latest_seq(session: AsyncSession) -> int:
     return int(await session.scalar(select(func.max(AuditEntry.id))) or 0)
 
 
-async def changes_after(session: AsyncSession, seq: int, *, limit: int = BATCH) -> list[Change]:
-    """Changes with an id above `seq`, oldest first."""
-    rows = await session.execute(
-        select(AuditEntry.id, AuditEntry.entity, AuditEntry.entity_id, AuditEntry.action)
-        .where(AuditEntry.id > seq)
-        .order_by(AuditEntry.id)
-        .limit(limit)
-    )
-    return [Change(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
-
-
 @dataclass
 class ChangeReader:
     """Which changes one process has applied: `new()` gives each change once."""

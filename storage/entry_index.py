@@ -24,7 +24,6 @@ from storage.models import Base, EntryDoc, EntryPosting, EntryTerm, Meeting, Sig
 KINDS: Final = ("meetings", "signals")
 COUNT_TERM: Final = ""  # entry_terms' row that counts a kind's entries
 MAX_TERM: Final = 120
-_IN_CHUNK: Final = 500
 
 _TERMS = Base.metadata.tables[EntryTerm.__tablename__]
 _POSTINGS = Base.metadata.tables[EntryPosting.__tablename__]
@@ -163,12 +162,6 @@ def fetch_now(session: Session, kind: str, terms: Iterable[str], cap: int) -> Fe
             (int(entry_id), int(day), float(impact), status)
         )
     return found
-
-
-async def fetch(session: AsyncSession, kind: str, terms: Iterable[str], cap: int) -> Fetched:
-    """fetch_now for an async session."""
-    wanted = list(terms)
-    return await session.run_sync(lambda sync: fetch_now(sync, kind, wanted, cap))
 
 
 async def in_step(session: AsyncSession, kind: str) -> bool:
