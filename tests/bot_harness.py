@@ -62,11 +62,17 @@ class Harness:
         return [c for c in self.api.calls if c.error is not None]
 
 
-async def make_harness(database_url: str, *, now: dt.datetime = NOW) -> Harness:
+async def make_harness(
+    database_url: str,
+    *,
+    now: dt.datetime = NOW,
+    allowed_users: list[int] | None = None,
+    admins: list[int] | None = None,
+) -> Harness:
     settings = Settings(
         database_url=database_url,
-        allowed_users=[DEFAULT_USER_ID],
-        admins=[ADMIN_ID],
+        allowed_users=[DEFAULT_USER_ID] if allowed_users is None else allowed_users,
+        admins=[ADMIN_ID] if admins is None else admins,
         kb_dir=DATA_DIR,
         telegram_base_url=None,
     )

@@ -22,15 +22,12 @@ import yaml
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from bot.config import Settings
-from bot.interface.application import build_application
 from bot.interface.polling import InboxRunner
 from bot.services.core import Regie
 from storage import inbox
 from storage.models import Meeting, Signal
-from storage.store import Store
-from tests.conftest import DATA_DIR
-from tests.fakes import DEFAULT_TOKEN, FakeBotApi, RecordingRequest
+from tests.bot_harness import close_harness, make_harness
+from tests.fakes import FakeBotApi
 
 USAGE_DIR = Path(__file__).parent / "usage"
 # Thursday 3 December 2026, 10:00 in Brussels: the "today" the cases were written for.
@@ -244,29 +241,16 @@ def _words_in_order(needle: list[str], haystack: list[str]) -> bool:
 @pytest.fixture
 async def driver(database_url: str) -> AsyncIterator[Driver]:
     cases = load_cases()
-    settings = Settings(
-        database_url=database_url,
+    h = await make_harness(
+        database_url,
+        now=NOW,
         allowed_users=list(range(FIRST_USER, FIRST_USER + len(cases) + 1)),
         admins=[],
-        kb_dir=DATA_DIR,
-        telegram_base_url=None,
     )
-    await (await Store.open(database_url, migrate=True, seed_kb=False)).close()
-    regie = await Regie.open(settings, clock=lambda: NOW)
-    api = FakeBotApi()
-    app = build_application(
-        regie,
-        token=DEFAULT_TOKEN,
-        request=RecordingRequest(api),
-        get_updates_request=RecordingRequest(api),
-        rate_limiter=False,
-    )
-    await app.initialize()
     try:
-        yield Driver(regie, api, InboxRunner(app, regie))
+        yield Driver(h.regie, h.api, h.runner)
     finally:
-        await app.shutdown()
-        await regie.close()
+        await close_harness(h)
 
 
 def test_the_case_file_is_well_formed_and_large_enough() -> None:
